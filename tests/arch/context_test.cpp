@@ -1,0 +1,276 @@
+// The context switch, on whichever backend this build selected: ping-pong,
+// round-robin, callee-saved and floating-point control state, exceptions,
+// unwinding, and contexts made and finished millions of times.
+#include "arch/context.hpp"
+
+#include <gtest/gtest.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <cfenv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <dlfcn.h>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using goro::arch::Context;
+using goro::arch::make_context;
+using goro::arch::switch_context;
+
+extern "C" std::uint64_t goro_test_switch_keeping(Context* save, Context to, std::uint64_t seed);
+extern "C" void goro_test_switch_clobbering(Context* save, Context to);
+
+namespace {
+
+// A heap stack, enough for the tests' frames (gtest assertions included).
+struct TestStack {
+  static constexpr std::size_t kSize = 256 * 1024;
+  std::unique_ptr<std::byte[]> mem{new std::byte[kSize]};
+  void* hi() const { return mem.get() + kSize; }
+};
+
+// Runs fn on its own context; fn gets a `yield` that switches back to main.
+struct Coroutine {
+  Context self = nullptr;
+  Context main = nullptr;
+  bool finished = false;
+  std::function<void(Coroutine&)> fn;
+  TestStack stack;
+
+  explicit Coroutine(std::function<void(Coroutine&)> f) : fn(std::move(f)) {
+    self = make_context(stack.hi(), TestStack::kSize, &Coroutine::entry, this);
+  }
+  static void entry(void* arg) {
+    auto* co = static_cast<Coroutine*>(arg);
+    co->fn(*co);
+    co->finished = true;
+    switch_context(&co->self, co->main);
+  }
+  void resume() { switch_context(&main, self); }
+  void yield() { switch_context(&self, main); }
+};
+
+TEST(Context, BackendIsNamed) {
+  std::string name = goro::arch::backend_name();
+  EXPECT_TRUE(name == "asm" || name == "boost") << name;
+}
+
+TEST(Context, PingPong) {
+  int counter = 0;
+  Coroutine co([&](Coroutine& c) {
+    for (int i = 0; i < 100000; ++i) {
+      EXPECT_EQ(counter, 2 * i + 1);
+      ++counter;
+      c.yield();
+    }
+  });
+  for (int i = 0; i < 100000; ++i) {
+    EXPECT_EQ(counter, 2 * i);
+    ++counter;
+    co.resume();
+  }
+  co.resume();
+  EXPECT_TRUE(co.finished);
+  EXPECT_EQ(counter, 200000);
+}
+
+// 1000 contexts passing control around a ring, each one switching straight
+// to the next (no trip through main), 50 times around.
+TEST(Context, RoundRobinRing) {
+  constexpr int kContexts = 1000, kRounds = 50;
+  struct Ring {
+    std::vector<Context> ctx;
+    std::vector<TestStack> stacks;
+    std::vector<int> visits;
+    std::vector<int> order;
+    Context main = nullptr;
+  } ring;
+  ring.ctx.resize(kContexts);
+  ring.stacks.resize(kContexts);
+  ring.visits.assign(kContexts, 0);
+  struct Arg { Ring* ring; int index; };
+  std::vector<Arg> args(kContexts);
+  for (int i = 0; i < kContexts; ++i) {
+    args[i] = {&ring, i};
+    ring.ctx[i] = make_context(ring.stacks[i].hi(), TestStack::kSize, [](void* p) {
+      auto [r, i] = *static_cast<Arg*>(p);
+      for (;;) {
+        r->visits[i]++;
+        r->order.push_back(i);
+        bool last = (i == kContexts - 1);
+        if (last && r->visits[i] == kRounds) switch_context(&r->ctx[i], r->main);
+        else switch_context(&r->ctx[i], r->ctx[(i + 1) % kContexts]);
+      }
+    }, &args[i]);
+  }
+  switch_context(&ring.main, ring.ctx[0]);
+  ASSERT_EQ(ring.order.size(), std::size_t{kContexts} * kRounds);
+  for (std::size_t k = 0; k < ring.order.size(); ++k) ASSERT_EQ(ring.order[k], int(k % kContexts));
+  for (int v : ring.visits) EXPECT_EQ(v, kRounds);
+}
+
+// The keeping side holds known values in every callee-saved register across
+// a switch to a side that overwrites all of them; any register the switch
+// forgets to save shows up as a set bit.
+TEST(Context, CalleeSavedRegistersSurvive) {
+  struct State { Context main, other; } st{};
+  TestStack stack;
+  st.other = make_context(stack.hi(), TestStack::kSize, [](void* p) {
+    auto* s = static_cast<State*>(p);
+    for (;;) goro_test_switch_clobbering(&s->other, s->main);
+  }, &st);
+  for (std::uint64_t seed = 0; seed < 1000; ++seed) {
+    std::uint64_t changed = goro_test_switch_keeping(&st.main, st.other, seed * 0x1000193ULL);
+    ASSERT_EQ(changed, 0u) << "registers not preserved, mask 0x" << std::hex << changed;
+  }
+}
+
+double divide_rounded(double a, double b) {
+  volatile double x = a, y = b;  // keep the division at run time
+  return x / y;
+}
+
+// Rounding mode is per context: each side sets its own and finds it intact
+// after the other side ran with a different one.
+TEST(Context, FloatingPointControlIsPerContext) {
+  const int main_mode = std::fegetround();
+  const double down = [] { std::fesetround(FE_DOWNWARD); double r = divide_rounded(1, 3); std::fesetround(FE_TONEAREST); return r; }();
+  const double up = [] { std::fesetround(FE_UPWARD); double r = divide_rounded(1, 3); std::fesetround(FE_TONEAREST); return r; }();
+  ASSERT_NE(down, up);
+
+  int rounds_seen_by_co = 0;
+  Coroutine co([&](Coroutine& c) {
+    // A new context starts with its maker's mode (to-nearest here).
+    EXPECT_EQ(std::fegetround(), FE_TONEAREST);
+    std::fesetround(FE_UPWARD);
+    for (int i = 0; i < 100; ++i) {
+      c.yield();
+      EXPECT_EQ(std::fegetround(), FE_UPWARD);
+      EXPECT_EQ(divide_rounded(1, 3), up);
+      ++rounds_seen_by_co;
+    }
+  });
+  std::fesetround(FE_DOWNWARD);
+  for (int i = 0; i < 101; ++i) {
+    co.resume();
+    EXPECT_EQ(std::fegetround(), FE_DOWNWARD);
+    EXPECT_EQ(divide_rounded(1, 3), down);
+  }
+  std::fesetround(main_mode);
+  EXPECT_TRUE(co.finished);
+  EXPECT_EQ(rounds_seen_by_co, 100);
+}
+
+#if defined(__x86_64__)
+// MXCSR carries more than the rounding mode: flush-to-zero stays per context too.
+TEST(Context, MxcsrFlushToZeroIsPerContext) {
+  auto mxcsr = [] { std::uint32_t v; __asm__ volatile("stmxcsr %0" : "=m"(v)); return v; };
+  auto set_mxcsr = [](std::uint32_t v) { __asm__ volatile("ldmxcsr %0" : : "m"(v)); };
+  const std::uint32_t saved = mxcsr();
+  constexpr std::uint32_t kFTZ = 1u << 15;
+  Coroutine co([&](Coroutine& c) {
+    set_mxcsr(mxcsr() | kFTZ);
+    c.yield();
+    EXPECT_TRUE(mxcsr() & kFTZ);
+  });
+  co.resume();
+  EXPECT_FALSE(mxcsr() & kFTZ);
+  co.resume();
+  EXPECT_FALSE(mxcsr() & kFTZ);
+  set_mxcsr(saved);
+}
+#endif
+
+TEST(Context, ExceptionsInsideAContext) {
+  int caught = 0;
+  Coroutine co([&](Coroutine& c) {
+    for (int i = 0; i < 1000; ++i) {
+      try {
+        throw std::runtime_error("inside " + std::to_string(i));
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "inside " + std::to_string(i));
+        ++caught;
+      }
+      c.yield();
+    }
+  });
+  while (!co.finished) co.resume();
+  EXPECT_EQ(caught, 1000);
+}
+
+// Switching away from inside a catch block and back, with the other side
+// throwing and catching in between: each side's exception stays its own.
+TEST(Context, ExceptionsAcrossSwitches) {
+  std::string seen;
+  Coroutine co([&](Coroutine& c) {
+    try {
+      throw std::logic_error("co");
+    } catch (const std::logic_error& e) {
+      c.yield();
+      seen += e.what();
+    }
+  });
+  try {
+    throw std::runtime_error("main");
+  } catch (const std::runtime_error& e) {
+    co.resume();
+    try { throw 7; } catch (int v) { seen += std::to_string(v); }
+    co.resume();
+    seen += e.what();
+  }
+  EXPECT_TRUE(co.finished);
+  EXPECT_EQ(seen, "7comain");
+}
+
+// The unwinder walks from a context's frames up to the entry trampoline and
+// stops there, instead of running off the top of the stack.
+TEST(Context, UnwindingEndsAtTheEntryTrampoline) {
+  int frames = 0;
+  bool clean_end = false;
+  Coroutine co([&](Coroutine&) {
+    unw_context_t uc;
+    unw_cursor_t cursor;
+    unw_getcontext(&uc);
+    unw_init_local(&cursor, &uc);
+    int rc;
+    while ((rc = unw_step(&cursor)) > 0 && frames < 100) ++frames;
+    clean_end = (rc == 0);
+  });
+  co.resume();
+  EXPECT_TRUE(co.finished);
+  EXPECT_TRUE(clean_end);
+  EXPECT_LT(frames, 20);
+}
+
+// A context made, run to its end and dropped, two million times on one stack.
+TEST(Context, MillionsOfShortLivedContexts) {
+  TestStack stack;
+  struct State { Context main, self; std::uint64_t sum; } st{nullptr, nullptr, 0};
+  constexpr std::uint64_t kContexts = 2'000'000;
+  for (std::uint64_t i = 0; i < kContexts; ++i) {
+    st.self = make_context(stack.hi(), TestStack::kSize, [](void* p) {
+      auto* s = static_cast<State*>(p);
+      s->sum += 1;
+      switch_context(&s->self, s->main);
+    }, &st);
+    switch_context(&st.main, st.self);
+  }
+  EXPECT_EQ(st.sum, kContexts);
+}
+
+// libgcc_s must win the lookup of the C++ unwinder's entry point over
+// libunwind (meson.build orders the link line for that): otherwise every
+// throw costs ~20x more.
+TEST(Link, CxxThrowsUseLibgccUnwinder) {
+  void* sym = dlsym(RTLD_DEFAULT, "_Unwind_RaiseException");
+  ASSERT_NE(sym, nullptr);
+  Dl_info info{};
+  ASSERT_NE(dladdr(sym, &info), 0);
+  EXPECT_NE(std::strstr(info.dli_fname, "libgcc_s"), nullptr) << info.dli_fname;
+}
+
+}  // namespace
