@@ -1,0 +1,193 @@
+/*
+ * goro_switch(Context* save, Context to)            AAPCS64, ELF
+ *                  x0             x1
+ *
+ * Saves the running context's callee-saved state as a frame on its own stack,
+ * stores the stack pointer into *save, and resumes the frame at `to`.
+ *
+ *  the frame at a suspended context's stack pointer (frame.h has the offsets)
+ *
+ *    +0  +--------------------+--------------------+
+ *        | x29 (fp)           | x30 (lr) = resume  |   an AAPCS64 frame record
+ *   +16  +--------------------+--------------------+
+ *        | x19                | x20                |
+ *   +32  | x21                | x22                |
+ *   +48  | x23                | x24                |
+ *   +64  | x25                | x26                |
+ *   +80  | x27                | x28                |
+ *   +96  +--------------------+--------------------+
+ *        | d8                 | d9                 |
+ *  +112  | d10                | d11                |
+ *  +128  | d12                | d13                |
+ *  +144  | d14                | d15                |
+ *  +160  +--------------------+--------------------+
+ *        | FPCR (8)           | pad (8)            |
+ *  +176  +--------------------+--------------------+  caller's frame
+ *
+ * sp is 16-byte aligned at every step (176 = 11 * 16).
+ *
+ * Resuming loads the resume address into x30 and branches to it with `br`
+ * instead of `ret`: a `ret` would be predicted from the return-address stack,
+ * which holds the caller of *this* switch, and would mispredict on nearly
+ * every switch. With BTI enforced (-mbranch-protection=bti|standard) a `br`
+ * may land only on a `bti j`/`bti jc`, and a resume address is the
+ * instruction after some `bl goro_switch`, never a landing pad; `ret` is
+ * exempt from BTI, so BTI builds resume with `ret` and pay the misprediction.
+ *
+ * The floating-point control state is per context: FPCR is saved on every
+ * switch and reloaded only when it differs from the running context's (msr
+ * fpcr may serialise the pipeline and is almost never needed). FPSR (the
+ * cumulative exception flags) is status, not control, and is not switched.
+ */
+#include "frame.h"
+
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define GORO_BTI_C bti c
+#define GORO_BTI_J bti j
+#define GORO_RESUME ret
+#define GORO_FEATURE_BTI 1
+#else
+#define GORO_BTI_C
+#define GORO_BTI_J
+#define GORO_RESUME br x30
+#define GORO_FEATURE_BTI 0
+#endif
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
+/* Neither routine signs x30: goro_switch saves its caller's plain return
+ * address, goro_context_entry never returns. Both are PAC-compatible. */
+#define GORO_FEATURE_PAC 2
+#else
+#define GORO_FEATURE_PAC 0
+#endif
+
+/* CFA-relative slot of a frame offset, while sp points at the frame. */
+#define GORO_CFA_SLOT(off) ((off) - GORO_FRAME_SIZE)
+
+        .text
+        .globl  goro_switch
+        .type   goro_switch, %function
+        .p2align 4
+goro_switch:
+        .cfi_startproc
+        GORO_BTI_C
+        stp     x29, x30, [sp, #-GORO_FRAME_SIZE]!
+        .cfi_def_cfa_offset GORO_FRAME_SIZE
+        .cfi_offset x29, GORO_CFA_SLOT(GORO_FRAME_X29)
+        .cfi_offset x30, GORO_CFA_SLOT(GORO_FRAME_X30)
+        stp     x19, x20, [sp, #GORO_FRAME_X19]
+        .cfi_offset x19, GORO_CFA_SLOT(GORO_FRAME_X19)
+        .cfi_offset x20, GORO_CFA_SLOT(GORO_FRAME_X19 + 8)
+        stp     x21, x22, [sp, #GORO_FRAME_X21]
+        .cfi_offset x21, GORO_CFA_SLOT(GORO_FRAME_X21)
+        .cfi_offset x22, GORO_CFA_SLOT(GORO_FRAME_X21 + 8)
+        stp     x23, x24, [sp, #GORO_FRAME_X23]
+        .cfi_offset x23, GORO_CFA_SLOT(GORO_FRAME_X23)
+        .cfi_offset x24, GORO_CFA_SLOT(GORO_FRAME_X23 + 8)
+        stp     x25, x26, [sp, #GORO_FRAME_X25]
+        .cfi_offset x25, GORO_CFA_SLOT(GORO_FRAME_X25)
+        .cfi_offset x26, GORO_CFA_SLOT(GORO_FRAME_X25 + 8)
+        stp     x27, x28, [sp, #GORO_FRAME_X27]
+        .cfi_offset x27, GORO_CFA_SLOT(GORO_FRAME_X27)
+        .cfi_offset x28, GORO_CFA_SLOT(GORO_FRAME_X27 + 8)
+        stp     d8, d9, [sp, #GORO_FRAME_D8]
+        .cfi_offset d8, GORO_CFA_SLOT(GORO_FRAME_D8)
+        .cfi_offset d9, GORO_CFA_SLOT(GORO_FRAME_D8 + 8)
+        stp     d10, d11, [sp, #GORO_FRAME_D10]
+        .cfi_offset d10, GORO_CFA_SLOT(GORO_FRAME_D10)
+        .cfi_offset d11, GORO_CFA_SLOT(GORO_FRAME_D10 + 8)
+        stp     d12, d13, [sp, #GORO_FRAME_D12]
+        .cfi_offset d12, GORO_CFA_SLOT(GORO_FRAME_D12)
+        .cfi_offset d13, GORO_CFA_SLOT(GORO_FRAME_D12 + 8)
+        stp     d14, d15, [sp, #GORO_FRAME_D14]
+        .cfi_offset d14, GORO_CFA_SLOT(GORO_FRAME_D14)
+        .cfi_offset d15, GORO_CFA_SLOT(GORO_FRAME_D14 + 8)
+        mrs     x9, fpcr
+        str     x9, [sp, #GORO_FRAME_FPCR]
+
+        mov     x10, sp
+        str     x10, [x0]               /* *save = this context */
+        mov     sp, x1                  /* now on the resumed context's stack; */
+                                        /* its frame has the same layout, so the */
+                                        /* CFI above describes it too */
+        ldr     x10, [sp, #GORO_FRAME_FPCR]
+        cmp     x9, x10
+        b.ne    .Lload_fpcr
+.Lrestore:
+        .cfi_remember_state
+        ldp     x19, x20, [sp, #GORO_FRAME_X19]
+        ldp     x21, x22, [sp, #GORO_FRAME_X21]
+        ldp     x23, x24, [sp, #GORO_FRAME_X23]
+        ldp     x25, x26, [sp, #GORO_FRAME_X25]
+        ldp     x27, x28, [sp, #GORO_FRAME_X27]
+        ldp     d8, d9, [sp, #GORO_FRAME_D8]
+        ldp     d10, d11, [sp, #GORO_FRAME_D10]
+        ldp     d12, d13, [sp, #GORO_FRAME_D12]
+        ldp     d14, d15, [sp, #GORO_FRAME_D14]
+        .cfi_restore x19
+        .cfi_restore x20
+        .cfi_restore x21
+        .cfi_restore x22
+        .cfi_restore x23
+        .cfi_restore x24
+        .cfi_restore x25
+        .cfi_restore x26
+        .cfi_restore x27
+        .cfi_restore x28
+        .cfi_restore d8
+        .cfi_restore d9
+        .cfi_restore d10
+        .cfi_restore d11
+        .cfi_restore d12
+        .cfi_restore d13
+        .cfi_restore d14
+        .cfi_restore d15
+        ldp     x29, x30, [sp], #GORO_FRAME_SIZE
+        .cfi_def_cfa_offset 0
+        .cfi_restore x29
+        .cfi_restore x30
+        GORO_RESUME
+
+.Lload_fpcr:
+        .cfi_restore_state
+        msr     fpcr, x10
+        b       .Lrestore
+        .cfi_endproc
+        .size   goro_switch, .-goro_switch
+
+/*
+ * goro_context_entry: where a context made by make_context first resumes.
+ * make_context leaves the entry function in x19, its argument in x20, and
+ * x29 = 0 so the frame-pointer chain ends here. The return address is marked
+ * undefined so unwinders end a goroutine's trace here. The entry function
+ * never returns; if it does, brk traps.
+ */
+        .globl  goro_context_entry
+        .type   goro_context_entry, %function
+        .p2align 4
+goro_context_entry:
+        .cfi_startproc
+        .cfi_undefined x30
+        GORO_BTI_J
+        mov     x0, x20
+        blr     x19
+        brk     #0x3e8                  /* what __builtin_trap emits */
+        .cfi_endproc
+        .size   goro_context_entry, .-goro_context_entry
+
+#if GORO_FEATURE_BTI || GORO_FEATURE_PAC
+/* Mark the object BTI/PAC-compatible, or the linker drops the property for
+ * the whole binary. */
+        .pushsection .note.gnu.property, "a"
+        .p2align 3
+        .word   4                       /* name size ("GNU\0") */
+        .word   16                      /* descriptor size */
+        .word   5                       /* NT_GNU_PROPERTY_TYPE_0 */
+        .asciz  "GNU"
+        .word   0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+        .word   4
+        .word   GORO_FEATURE_BTI | GORO_FEATURE_PAC
+        .word   0
+        .popsection
+#endif
+
+        .section .note.GNU-stack, "", %progbits
