@@ -185,6 +185,35 @@ TEST(Context, MxcsrFlushToZeroIsPerContext) {
 }
 #endif
 
+#if defined(__aarch64__)
+// FPCR carries more than the rounding mode: flush-to-zero stays per context
+// too, and it really takes effect (a denormal result becomes zero) only on the
+// side that set it.
+TEST(Context, FpcrFlushToZeroIsPerContext) {
+  auto fpcr = [] { std::uint64_t v; __asm__ volatile("mrs %0, fpcr" : "=r"(v)); return v; };
+  auto set_fpcr = [](std::uint64_t v) { __asm__ volatile("msr fpcr, %0" : : "r"(v)); };
+  const std::uint64_t saved = fpcr();
+  constexpr std::uint64_t kFZ = 1u << 24;
+  const double tiny = 0x1p-1022;  // smallest normal; tiny / 4 is a denormal
+  ASSERT_NE(divide_rounded(tiny, 4), 0.0);
+  Coroutine co([&](Coroutine& c) {
+    set_fpcr(fpcr() | kFZ);
+    EXPECT_EQ(divide_rounded(tiny, 4), 0.0);
+    c.yield();
+    EXPECT_TRUE(fpcr() & kFZ);
+    EXPECT_EQ(divide_rounded(tiny, 4), 0.0);
+  });
+  co.resume();
+  EXPECT_FALSE(fpcr() & kFZ);
+  EXPECT_NE(divide_rounded(tiny, 4), 0.0);
+  co.resume();
+  EXPECT_FALSE(fpcr() & kFZ);
+  EXPECT_NE(divide_rounded(tiny, 4), 0.0);
+  EXPECT_TRUE(co.finished);
+  set_fpcr(saved);
+}
+#endif
+
 TEST(Context, ExceptionsInsideAContext) {
   int caught = 0;
   Coroutine co([&](Coroutine& c) {
