@@ -18,6 +18,15 @@
 
 namespace goro::stack::testing_support {
 
+// AddressSanitizer maps shadow and allocator regions of its own as the tests
+// run, so RSS and mapping counts say nothing about the pool under it; and it
+// owns the SIGSEGV handler our handler chains to (it reports, then exits 1).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 // Recurses, a ~512-byte frame at a time, until a frame lies below stop_below
 // (never, for nullptr: that overflows). Not a tail call, so every frame stays,
 // and each frame is written whole, so no word of the stack is skipped.
