@@ -32,16 +32,25 @@ std::size_t count_vmas() noexcept;
 // /proc/sys/vm/max_map_count (the other half is left to the program).
 std::size_t vma_budget_limit() noexcept;
 
-// The canary word for the slot whose lowest usable byte is lo: a constant
-// mixed with the address, so a copy of another slot's canary does not pass.
-inline std::uint64_t canary_value(const std::byte* lo) noexcept {
-  return 0x9e3779b97f4a7c15ULL ^ reinterpret_cast<std::uintptr_t>(lo);
+// The canary: kCanaryWords words at the slot's lowest usable address, each a
+// constant mixed with its own address (so a copy of another slot's canary
+// does not pass). Several words, because an overflowing frame need not write
+// every word it spans (padding, uninitialised arrays): a run of 32 bytes is
+// far more likely to be hit than one word. All four share one cache line
+// (lo is page-aligned), so checking costs about one load.
+inline constexpr int kCanaryWords = 4;
+inline std::uint64_t canary_value(const std::byte* at) noexcept {
+  return 0x9e3779b97f4a7c15ULL ^ reinterpret_cast<std::uintptr_t>(at);
 }
 inline void write_canary(std::byte* lo) noexcept {
-  *reinterpret_cast<volatile std::uint64_t*>(lo) = canary_value(lo);
+  auto* words = reinterpret_cast<volatile std::uint64_t*>(lo);
+  for (int i = 0; i < kCanaryWords; ++i) words[i] = canary_value(lo + 8 * i);
 }
 inline bool canary_holds(const std::byte* lo) noexcept {
-  return *reinterpret_cast<const volatile std::uint64_t*>(lo) == canary_value(lo);
+  auto* words = reinterpret_cast<const volatile std::uint64_t*>(lo);
+  std::uint64_t diff = 0;
+  for (int i = 0; i < kCanaryWords; ++i) diff |= words[i] ^ canary_value(lo + 8 * i);
+  return diff == 0;
 }
 
 // The one-line stderr notices printed when a pool falls back, once per

@@ -22,7 +22,7 @@
 //  - Guards. The page below every stack is a guard, chosen in this order:
 //    madvise(MADV_GUARD_INSTALL) (Linux 6.13+: no extra VMA); on EINVAL,
 //    mprotect(PROT_NONE) (two more VMAs per stack) while the process's VMA
-//    count stays under half of /proc/sys/vm/max_map_count; then a canary word
+//    count stays under half of /proc/sys/vm/max_map_count; then canary words
 //    at `lo` that the scheduler checks with canary_intact(). Each fallback
 //    prints one line on stderr ("goro: ..."). The constructor's `preferred`
 //    kind forces a weaker mode (for tests); it never upgrades.
@@ -83,7 +83,7 @@ class StackPool {
   // The kind new slots get now (mprotect pools may degrade to canary).
   GuardKind guard_kind() const;
   std::size_t stack_size() const;  // usable bytes per stack (page-rounded)
-  // True unless `s` is a canary slot whose canary word was overwritten. The
+  // True unless `s` is a canary slot whose canary words were overwritten. The
   // scheduler checks this at every switch; it is a load and a compare.
   bool canary_intact(const Stack& s) const;
   std::size_t reserved_bytes() const;  // virtual bytes reserved
