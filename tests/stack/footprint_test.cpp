@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace goro::stack {
@@ -47,6 +49,30 @@ TEST(Footprint, HundredThousandStacksCostAPageEach) {
   if (!kSanitized) {
     EXPECT_LE(mapping_count(), maps_before + 2);
   }
+}
+
+// With transparent huge pages set to "always", a first touch would commit a
+// 2 MiB extent (eight slots) at once; every reservation must carry the
+// kernel's "nh" (no huge pages) flag. (This machine's THP mode may be
+// "madvise", where RSS alone would not show the difference.)
+TEST(Footprint, ReservationsRefuseHugePages) {
+  StackPool pool;
+  Stack s = pool.allocate();
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false, found = false;
+  const auto at = reinterpret_cast<std::uintptr_t>(s.lo);
+  while (std::getline(smaps, line)) {
+    unsigned long from, to;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &from, &to) == 2 && line.find('-') < line.find(' ')) {
+      inside = from <= at && at < to;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      found = true;
+      EXPECT_NE((line + " ").find(" nh "), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(found);
+  pool.release(s);
 }
 
 // mprotect guards cost VMAs, so a pool stops adding them at half of
