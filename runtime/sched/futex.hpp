@@ -1,0 +1,56 @@
+// Futex-backed primitives the scheduler itself sleeps on. They block the OS
+// thread, never a goroutine: they are for the runtime's own short critical
+// sections (Lock) and for an M or a foreign thread with nothing to do (Note).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace goro::sched {
+
+// futex(2) on a 32-bit word, private to this process.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns = -1) noexcept;
+void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
+
+// A runtime mutex: spins briefly, then sleeps on a futex (Drepper's
+// three-state mutex: 0 unlocked, 1 locked, 2 locked with sleepers). Held only
+// for a few hundred instructions and never across a context switch.
+class Lock {
+ public:
+  void lock() noexcept {
+    std::uint32_t expected = 0;
+    if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+      lock_slow();
+  }
+  bool try_lock() noexcept {
+    std::uint32_t expected = 0;
+    return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+  void unlock() noexcept {
+    if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(state_, 1);
+  }
+
+ private:
+  void lock_slow() noexcept;
+  std::atomic<std::uint32_t> state_{0};
+};
+
+// A one-shot wake-up (Go's note): sleep() returns once wake() has been
+// called, whichever comes first. clear() re-arms it; only the sleeper may
+// clear, and only when no wake() can be in flight.
+class Note {
+ public:
+  void wake() noexcept {
+    if (word_.exchange(1, std::memory_order_release) == 0) futex_wake(word_, 1);
+  }
+  void sleep() noexcept;
+  // Returns false if the timeout passed without a wake().
+  bool sleep_for(std::int64_t timeout_ns) noexcept;
+  void clear() noexcept { word_.store(0, std::memory_order_relaxed); }
+  bool woken() const noexcept { return word_.load(std::memory_order_acquire) != 0; }
+
+ private:
+  std::atomic<std::uint32_t> word_{0};
+};
+
+}  // namespace goro::sched

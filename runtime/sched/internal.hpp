@@ -1,0 +1,49 @@
+// Pieces of the scheduler shared between its files; not for other layers
+// (they use sched.hpp). Functions marked "locked" need Sched::lock held.
+#pragma once
+
+#include "runtime/sched/sched.hpp"
+
+namespace goro::sched {
+
+// Run queues (runq.hpp holds the data structures).
+void runq_put(Sched* s, P* p, G* g, bool next) noexcept;   // P owner only
+G* runq_get(P* p) noexcept;                                 // P owner only
+G* global_get(Sched* s, P* p, int max) noexcept;           // locked; refills p's ring
+
+// Ps and Ms.
+void acquirep(M* m, P* p) noexcept;
+P* releasep(M* m) noexcept;
+void pidle_put(Sched* s, P* p) noexcept;                   // locked
+P* pidle_get(Sched* s) noexcept;                           // locked
+bool pidle_take(Sched* s, P* p) noexcept;                  // locked: that P, if idle
+void wakep(Sched* s) noexcept;
+void startm(Sched* s, P* p, bool spinning) noexcept;
+void handoffp(Sched* s, P* p) noexcept;
+void stopm(Sched* s, M* m) noexcept;
+// The M thread: runs the scheduler loop on its native stack (g0).
+void* mstart(void* arg) noexcept;
+
+// Switching (switch.cpp).
+G* pick_local(Sched* s, M* m) noexcept;
+// Runs `next` (or the M's g0 when null) after saving `self`. Returns when
+// self is resumed, possibly on another M.
+void switch_away(M* m, G* self, G* next) noexcept;
+// Runs on g0: switches into g and returns when g switches back to g0.
+void execute(M* m, G* g) noexcept;
+// Completes whatever the previous context asked for (M::after*).
+void finish_switch() noexcept;
+// Releases a dead G's stack and puts it on the P's free list.
+void free_g(Sched* s, P* p, G* g) noexcept;
+// First code on every goroutine stack. Deliberately not noexcept and without a
+// try: an exception escaping the closure must find no handler, so
+// std::terminate runs at the throw site and the panic shows that stack.
+void g_entry(void* arg);
+
+// Stacks: the P's cache first, then the pool.
+stack::Stack stack_get(Sched* s, P* p);
+void stack_put(Sched* s, P* p, stack::Stack st) noexcept;
+
+void set_current_sched(Sched* s) noexcept;
+
+}  // namespace goro::sched

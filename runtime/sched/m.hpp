@@ -1,0 +1,64 @@
+// M: an OS thread. See sched.hpp.
+#pragma once
+
+#include "arch/context.hpp"
+#include "runtime/sched/futex.hpp"
+#include "runtime/sched/g.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <pthread.h>
+
+namespace goro::sched {
+
+struct P;
+
+// What the context that just lost the CPU asked to have done with it. It can
+// only be done after the switch, on the next context's stack: until then its
+// registers are not saved and nobody else may run it (DESIGN.md, G, M, P).
+enum class AfterSwitch : std::uint8_t {
+  nothing,
+  requeue,  // yield(): back to the tail of the P's run queue
+  park,     // park(): mark waiting, then run the commit function
+  exit,     // the G finished: free its stack and recycle it
+  syscall,  // blocking(): nothing to do (the P is already gone)
+  requeue_global,  // leaving blocking() with no P to be had: to the global queue
+};
+
+struct alignas(64) M {
+  int id = 0;
+  pthread_t thread{};
+  arch::Context g0 = nullptr;      // the scheduler loop on the thread's own stack
+  G* curg = nullptr;               // the G running on this M, if any
+  P* p = nullptr;                  // the P held, if any
+  G* locked_g = nullptr;           // lock_os_thread(): the only G this M may run
+  bool spinning = false;           // looking for work while holding a P (Sched::nmspinning)
+  bool exit_thread = false;        // its locked G exited: the thread goes with it (Go's rule)
+  int lock_count = 0;              // lock_os_thread() nesting
+  G* pending_locked = nullptr;     // picked on the fast path but locked to another M
+  Note park;                       // sleeps here when idle (stopm)
+  M* idle_next = nullptr;          // link in Sched::idle_ms
+  P* next_p = nullptr;             // P handed over by whoever woke us (startm)
+  std::uint32_t fastrand = 0;
+
+  // Filled in by the context switching away, consumed by finish_switch().
+  AfterSwitch after = AfterSwitch::nothing;
+  G* after_g = nullptr;
+  bool (*after_commit)(G*, void*) = nullptr;
+  void* after_arg = nullptr;
+
+  std::uint32_t rand() noexcept {
+    // xorshift32: only for steal order and select fairness.
+    std::uint32_t x = fastrand;
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    return fastrand = x;
+  }
+};
+
+// The M running on this thread, or nullptr on a thread that is not an M.
+// Never inlined and never cached across a switch (DESIGN.md, "Reading current
+// G/M/P"): after a G resumes it may be on another thread.
+M* current_m() noexcept;
+void set_current_m(M* m) noexcept;
+
+}  // namespace goro::sched

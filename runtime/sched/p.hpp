@@ -1,0 +1,45 @@
+// P: the right to run goroutines. See sched.hpp.
+#pragma once
+
+#include "runtime/sched/runq.hpp"
+#include "runtime/stack/stack.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+namespace goro::sched {
+
+struct M;
+
+enum class PStatus : std::uint8_t {
+  idle,     // on the idle list (Sched::idle_ps), owned by the scheduler lock
+  running,  // held by an M that runs goroutines or looks for them
+  retired,  // beyond gomaxprocs; holds nothing
+};
+
+struct alignas(64) P {
+  int id = 0;
+  std::atomic<PStatus> status{PStatus::idle};  // written by its M or under Sched::lock; read by thieves
+  M* m = nullptr;                  // the M holding it, if running
+  P* idle_next = nullptr;          // link in Sched::idle_ps
+
+  RunQueue runq;
+  // The G made ready by the running G (a channel hand-off, a new goroutine):
+  // it runs next, inheriting the rest of the time slice. Stealable (CAS).
+  std::atomic<G*> runnext{nullptr};
+  std::uint32_t schedtick = 0;     // schedules done; every 61st looks at the global queue first
+
+  // Caches that let spawn and exit run without a lock.
+  GList free_gs;                   // dead Gs ready for reuse (stackless)
+  static constexpr int kStackCache = 32;
+  stack::Stack stacks[kStackCache];
+  int nstacks = 0;
+
+  // Counters for goro::stats(); written by the owner only.
+  std::atomic<std::uint64_t> switches{0};
+  std::atomic<std::uint64_t> steals{0};
+
+  void count(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+};
+
+}  // namespace goro::sched

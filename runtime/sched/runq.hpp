@@ -1,0 +1,102 @@
+// Run queues. A P's RunQueue is a 256-slot lock-free ring (Go's runq): only
+// the owning P pushes (at tail) and pops (at head); any other P may steal half
+// of it with a CAS on head. Overflow and foreign-thread spawns go to the
+// GlobalQueue, a locked intrusive FIFO.
+//
+// Memory order (as in Go's proc.go): the owner publishes slots with a release
+// store of tail; consumers read tail with acquire, copy the slots, and commit
+// with a release CAS of head. The slots themselves are relaxed atomics: a
+// thief may read a slot the owner is about to overwrite, but then its CAS on
+// head fails and it discards what it read.
+#pragma once
+
+#include "runtime/sched/futex.hpp"
+#include "runtime/sched/g.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace goro::sched {
+
+// A FIFO of Gs linked through G::next. Not synchronised.
+struct GList {
+  G* head = nullptr;
+  G* tail = nullptr;
+  std::int64_t size = 0;
+
+  void push_back(G* g) noexcept {
+    g->next = nullptr;
+    if (tail) tail->next = g; else head = g;
+    tail = g;
+    ++size;
+  }
+  void append(GList& other) noexcept {
+    if (!other.head) return;
+    if (tail) tail->next = other.head; else head = other.head;
+    tail = other.tail;
+    size += other.size;
+    other = {};
+  }
+  G* pop_front() noexcept {
+    G* g = head;
+    if (g) {
+      head = g->next;
+      if (!head) tail = nullptr;
+      g->next = nullptr;
+      --size;
+    }
+    return g;
+  }
+  bool empty() const noexcept { return head == nullptr; }
+};
+
+// The global run queue. Callers hold `lock`.
+struct GlobalQueue {
+  Lock lock;
+  GList list;
+  // Mirrors list.size for lock-free "is it worth looking" checks.
+  std::atomic<std::int64_t> size{0};
+
+  void push_locked(G* g) noexcept {
+    list.push_back(g);
+    size.store(list.size, std::memory_order_seq_cst);
+  }
+  void push_all_locked(GList& gs) noexcept {
+    list.append(gs);
+    size.store(list.size, std::memory_order_seq_cst);
+  }
+  G* pop_locked() noexcept {
+    G* g = list.pop_front();
+    size.store(list.size, std::memory_order_seq_cst);
+    return g;
+  }
+  bool maybe_nonempty() const noexcept { return size.load(std::memory_order_seq_cst) != 0; }
+};
+
+class RunQueue {
+ public:
+  static constexpr std::uint32_t kSize = 256;
+
+  // Owner only. Returns false when full (the caller moves half to the global queue).
+  bool push(G* g) noexcept;
+  // Owner only.
+  G* pop() noexcept;
+  // Owner only: moves half the ring plus `g` into `out` when the ring is full.
+  bool take_half_for_overflow(G* g, GList& out) noexcept;
+  // Any thread: moves half of this ring into `thief`'s ring (which must be
+  // empty of room problems: the caller is its owner). Returns one stolen G to
+  // run now, or nullptr.
+  G* steal_into(RunQueue& thief) noexcept;
+  std::uint32_t size() const noexcept;
+  bool empty() const noexcept { return size() == 0; }
+
+ private:
+  std::uint32_t grab(std::array<G*, kSize>& batch) noexcept;
+
+  std::atomic<std::uint32_t> head_{0};
+  std::atomic<std::uint32_t> tail_{0};
+  std::array<std::atomic<G*>, kSize> slots_{};
+};
+
+}  // namespace goro::sched

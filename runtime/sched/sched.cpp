@@ -1,0 +1,252 @@
+// The global scheduler state: starting and stopping a runtime, goroutine
+// allocation, gomaxprocs, and the main goroutine of run().
+#include "runtime/sched/internal.hpp"
+
+#include "runtime/debug/fatal.hpp"
+
+#include <mimalloc.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <new>
+#include <stdexcept>
+
+namespace goro::sched {
+namespace {
+
+std::atomic<Sched*> g_current{nullptr};
+
+std::uint64_t current_goroutine_id() noexcept {
+  G* g = current_g();
+  return g ? g->id : 0;
+}
+
+P* new_p(int id) {
+  void* mem = mi_malloc_aligned(sizeof(P), alignof(P));
+  if (!mem) throw std::bad_alloc();
+  P* p = new (mem) P;
+  p->id = id;
+  return p;
+}
+
+void delete_p(Sched* s, P* p) noexcept {
+  for (int i = 0; i < p->nstacks; ++i) s->stacks.release(p->stacks[i]);
+  p->~P();
+  mi_free(p);
+}
+
+}  // namespace
+
+Sched* current_sched() noexcept { return g_current.load(std::memory_order_acquire); }
+void set_current_sched(Sched* s) noexcept { g_current.store(s, std::memory_order_release); }
+
+std::int64_t nanotime() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+Sched::Sched(const Config& c) : config(c), stacks(c.stack_size) {
+  nprocs.store(config.procs, std::memory_order_relaxed);
+  for (int i = 0; i < config.procs; ++i) {
+    allp[i] = new_p(i);
+    allp_len = i + 1;
+    pidle_put(this, allp[i]);
+  }
+}
+
+Sched::~Sched() {
+  // Every M has exited (stop() joined them): free what they left behind.
+  G* g = allg;
+  while (g) {
+    G* next = g->all_next;
+    if (g->closure.invoke) g->closure.destroy(g->closure.self);
+    if (g->closure.heap) mi_free(g->closure.self);
+    if (g->stack) stacks.release(g->stack);
+    g->~G();
+    mi_free(g);
+    g = next;
+  }
+  for (int i = 0; i < allp_len; ++i) delete_p(this, allp[i]);
+  for (M* m : all_ms) {
+    m->~M();
+    mi_free(m);
+  }
+}
+
+// --- Goroutines --------------------------------------------------------------
+
+G* new_g(Sched* s) {
+  if (!s) throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+  G* g = nullptr;
+  M* m = current_m();
+  P* p = m ? m->p : nullptr;
+  if (p) {
+    g = p->free_gs.pop_front();
+    if (!g && !s->free_gs.empty()) {
+      // Refill the P's cache from the global pool in one go.
+      s->lock.lock();
+      for (int i = 0; i < 32 && !s->free_gs.empty(); ++i) p->free_gs.push_back(s->free_gs.pop_front());
+      s->lock.unlock();
+      g = p->free_gs.pop_front();
+    }
+  } else if (!s->free_gs.empty()) {
+    s->lock.lock();
+    g = s->free_gs.pop_front();
+    s->lock.unlock();
+  }
+  if (!g) {
+    void* mem = mi_malloc_aligned(sizeof(G), alignof(G));
+    if (!mem) throw std::bad_alloc();
+    g = new (mem) G;
+    s->allg_lock.lock();
+    g->all_next = s->allg;
+    s->allg = g;
+    s->allg_lock.unlock();
+  }
+  g->id = s->next_goid.fetch_add(1, std::memory_order_relaxed);
+  return g;
+}
+
+void discard_g(Sched* s, G* g) noexcept {
+  if (g->closure.heap) mi_free(g->closure.self);
+  g->closure = {};
+  s->lock.lock();
+  s->free_gs.push_back(g);
+  s->lock.unlock();
+}
+
+void start_g(Sched* s, G* g) noexcept {
+  s->ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  g->transition(GStatus::idle, GStatus::runnable);
+  M* m = current_m();
+  if (m && m->p && !s->stopping.load(std::memory_order_relaxed)) {
+    // Go's newproc: the new G runs next on this P, its spawner continues.
+    runq_put(s, m->p, g, true);
+  } else {
+    s->lock.lock();
+    s->runq.push_locked(g);
+    s->lock.unlock();
+  }
+  wakep(s);
+}
+
+void free_g(Sched* s, P* p, G* g) noexcept {
+  g->transition(GStatus::dead, GStatus::idle);
+  if (g->stack) {
+    stack_put(s, p, g->stack);
+    g->stack = {};
+  }
+  g->context = nullptr;
+  g->wait_reason = WaitReason::none;
+  g->locked_m = nullptr;
+  g->is_main = false;
+  g->param = nullptr;
+  g->eh = {};
+  g->saved_errno = 0;
+  s->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+  p->free_gs.push_back(g);
+  if (p->free_gs.size > 64) {
+    // Keep P caches bounded: Gs freed on one P and allocated on another
+    // would otherwise pile up.
+    s->lock.lock();
+    while (p->free_gs.size > 32) s->free_gs.push_back(p->free_gs.pop_front());
+    s->lock.unlock();
+  }
+}
+
+stack::Stack stack_get(Sched* s, P* p) {
+  if (p && p->nstacks > 0) return p->stacks[--p->nstacks];
+  return s->stacks.allocate();
+}
+
+void stack_put(Sched* s, P* p, stack::Stack st) noexcept {
+  if (p && p->nstacks < P::kStackCache) {
+    p->stacks[p->nstacks++] = st;
+    return;
+  }
+  s->stacks.release(st);
+}
+
+// --- Whole runtime -------------------------------------------------------------
+
+Sched* start(const Config& c) {
+  if (c.procs < 1 || c.procs > Sched::kMaxProcs)
+    throw std::invalid_argument("goro: procs must be between 1 and 1024");
+  void* mem = mi_malloc_aligned(sizeof(Sched), alignof(Sched));
+  if (!mem) throw std::bad_alloc();
+  Sched* s = new (mem) Sched(c);
+  Sched* expected = nullptr;
+  if (!g_current.compare_exchange_strong(expected, s)) {
+    s->~Sched();
+    mi_free(s);
+    throw std::logic_error("goro: a runtime is already running in this process");
+  }
+  stack::install_overflow_handler();
+  stack::set_goroutine_id_source(&current_goroutine_id);
+  debug::install_panic_handler();
+  return s;
+}
+
+void stop(Sched* s) noexcept {
+  s->stopping.store(true, std::memory_order_seq_cst);
+  // Wake every idle M; running Ms notice `stopping` at their next switch.
+  s->lock.lock();
+  std::vector<M*> ms = s->all_ms;
+  for (M* m = s->idle_ms; m; m = m->idle_next) m->park.wake();
+  s->lock.unlock();
+  for (M* m : ms) {
+    m->park.wake();
+    pthread_join(m->thread, nullptr);
+  }
+  set_current_sched(nullptr);
+  s->~Sched();
+  mi_free(s);
+}
+
+void run_main(Sched* s, G* g) {
+  g->is_main = true;
+  s->main_g = g;
+  start_g(s, g);
+  s->main_done.sleep();
+}
+
+int set_procs(Sched* s, int n) noexcept {
+  s->lock.lock();
+  int old = s->nprocs.load(std::memory_order_relaxed);
+  if (n > 0 && n != old) {
+    if (n > Sched::kMaxProcs) n = Sched::kMaxProcs;
+    for (int i = s->allp_len; i < n; ++i) {
+      s->allp[i] = new_p(i);
+      s->allp_len = i + 1;
+    }
+    s->nprocs.store(n, std::memory_order_seq_cst);
+    // Growing: the new (or re-enabled) Ps go idle, ready for wakep. Shrinking:
+    // Ps at or beyond n retire when their M next looks for work.
+    for (int i = old; i < n; ++i) {
+      if (s->allp[i]->status == PStatus::retired) s->allp[i]->status = PStatus::idle;
+      if (s->allp[i]->status == PStatus::idle && !s->allp[i]->m) {
+        bool listed = false;
+        for (P* q = s->idle_ps; q; q = q->idle_next) listed |= (q == s->allp[i]);
+        if (!listed) pidle_put(s, s->allp[i]);
+      }
+    }
+    // Idle Ps beyond n leave the idle list now.
+    P** link = &s->idle_ps;
+    while (*link) {
+      if ((*link)->id >= n) {
+        (*link)->status = PStatus::retired;
+        *link = (*link)->idle_next;
+        s->npidle.fetch_sub(1, std::memory_order_relaxed);
+      } else {
+        link = &(*link)->idle_next;
+      }
+    }
+  }
+  s->lock.unlock();
+  for (int i = old; i < n; ++i) wakep(s);
+  return old;
+}
+
+}  // namespace goro::sched

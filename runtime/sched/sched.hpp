@@ -1,0 +1,169 @@
+// The goro scheduler: Go's G/M/P model for C++.
+//
+//   G  a goroutine: a closure, a stack (allocated at its first run) and a
+//      saved context. g.hpp.
+//   M  an OS thread. It runs the scheduler loop on its own native stack (Go's
+//      g0) and, from there, goroutines on theirs. m.hpp.
+//   P  the right to run goroutines; `procs` of them (GOMAXPROCS). A P owns a
+//      local run queue, a runnext slot, and caches of free Gs and stacks. p.hpp.
+//
+// Invariants a reader must keep:
+//  - A P is held by at most one M, and only an M holding a P runs goroutines
+//    or touches P-owned state (run queue tail, runnext writes, caches).
+//  - A G runs on at most one M. A G that stops running (yield, park, exit)
+//    stays unavailable to every other M until its registers are saved: what
+//    must happen to it (requeue, mark waiting and run the park commit, free)
+//    is recorded in the M (M::after*) and done by finish_switch() on the next
+//    context's stack, right after the switch.
+//  - Switches go G -> G directly when the P has local work (one switch per
+//    yield or hand-off), and G -> g0 when it does not: only g0 steals, sleeps
+//    the M or hands the P away, so no M ever blocks on a goroutine's stack.
+//  - At most procs/2 Ms spin looking for work (Sched::nmspinning). wakep()
+//    starts a spinner only when a P is idle and nobody spins; a spinner that
+//    finds work and was the last one wakes another (Go's "delicate dance"),
+//    so work made ready is never left with an idle P and no M looking.
+//  - The current M is read through current_m(), never a cached thread-local
+//    address: after any switch the code may be running on another thread.
+//
+// Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
+// context switch. Channel and sync locks (later layers) are taken before
+// Sched::lock and released by park() commit functions after the switch.
+//
+// Failure reporting (runtime/debug): an impossible state is a runtime bug
+// and ends the process with `fatal error: ...` (Go's throw); an exception
+// escaping a goroutine is a panic (exit 2); a run() whose goroutines can
+// never run again is `fatal error: all goroutines are asleep - deadlock!`.
+#pragma once
+
+#include "runtime/sched/futex.hpp"
+#include "runtime/sched/g.hpp"
+#include "runtime/sched/m.hpp"
+#include "runtime/sched/p.hpp"
+#include "runtime/sched/runq.hpp"
+#include "runtime/stack/stack.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace goro::sched {
+
+struct Config {
+  int procs = 1;
+  std::size_t stack_size = 256 * 1024;
+  bool preempt = true;
+  std::chrono::microseconds time_slice{10000};
+  bool deadlock_detect = true;
+};
+
+struct Sched {
+  static constexpr int kMaxProcs = 1024;
+
+  explicit Sched(const Config& c);
+  ~Sched();
+
+  Config config;
+  stack::StackPool stacks;
+
+  // Guarded by `lock`: the global run queue, idle Ps, idle Ms, the M list.
+  Lock lock;
+  GlobalQueue runq;
+  P* idle_ps = nullptr;
+  std::atomic<int> npidle{0};
+  M* idle_ms = nullptr;
+  int nmidle = 0;
+  int nmidle_locked = 0;           // Ms asleep until their locked G is runnable
+  std::vector<M*> all_ms;          // every M ever started (joined at shutdown)
+  int mcount = 0;                  // Ms alive
+  GList free_gs;                   // global pool of dead Gs (P caches overflow here)
+  std::atomic<int> nmspinning{0};
+
+  P* allp[kMaxProcs] = {};
+  int allp_len = 0;                // Ps ever created (under lock)
+  std::atomic<int> nprocs{0};      // gomaxprocs: Ps with id < nprocs are live
+
+  // Every G ever allocated, for dumps and the deadlock check.
+  Lock allg_lock;
+  G* allg = nullptr;
+
+  std::atomic<std::int64_t> ngoroutines{0};
+  std::atomic<std::uint64_t> next_goid{1};
+  std::atomic<bool> stopping{false};
+
+  // run(): the main goroutine and the thread waiting for it.
+  G* main_g = nullptr;
+  Note main_done;
+
+  // Threads outside the runtime currently blocked inside a goro call (a
+  // channel operation from a std::thread): they can still make a G runnable.
+  std::atomic<int> foreign_waiters{0};
+  // Something will wake a G later without any M running (timers, poller
+  // waiters). Maintained by those layers; the deadlock check respects it.
+  std::atomic<int> pending_wakeups{0};
+
+  std::atomic<std::uint64_t> syscall_handoffs{0};
+  std::atomic<std::uint64_t> preemptions{0};
+};
+
+// The running runtime, or nullptr. One at a time per process.
+Sched* current_sched() noexcept;
+
+// --- Goroutines --------------------------------------------------------------
+
+// Allocates an idle G with a fresh id whose closure the caller fills in.
+// Throws std::logic_error if no runtime is running.
+G* new_g(Sched* s);
+// Makes a filled-in G runnable: into the current P's runnext when called from
+// a goroutine, else into the global queue; wakes an M if one is needed.
+void start_g(Sched* s, G* g) noexcept;
+// Frees a G that was never started (its closure failed to construct).
+void discard_g(Sched* s, G* g) noexcept;
+
+// The running G, or nullptr on a thread that is not running a goroutine.
+G* current_g() noexcept;
+
+// --- Parking (Go's gopark / goready) ------------------------------------------
+
+// Parks the running G with `reason`. After the G's context is saved,
+// commit(g, arg) runs on another context: it typically releases the lock
+// that guards the wait queue the G was put on, so a waker can only find the
+// G once it is safe to resume. If commit returns false the G is made
+// runnable again at once. commit may be null (nothing to release).
+void park(bool (*commit)(G* g, void* arg), void* arg, WaitReason reason) noexcept;
+// Makes a parked G runnable (into runnext when called from a goroutine: a
+// hand-off runs next). Callable from any thread, goroutine or not.
+void ready(G* g) noexcept;
+// runtime.Gosched(): lets other runnable goroutines run.
+void yield() noexcept;
+
+// --- System calls ------------------------------------------------------------
+
+// goro::blocking(): the P is handed to another M while the caller blocks.
+void enter_blocking() noexcept;
+void exit_blocking() noexcept;
+
+// --- Thread affinity ---------------------------------------------------------
+
+void lock_os_thread() noexcept;
+void unlock_os_thread() noexcept;
+
+// --- Whole runtime -------------------------------------------------------------
+
+// Starts a runtime (one at a time) and returns it; stops and frees it.
+Sched* start(const Config& c);
+void stop(Sched* s) noexcept;
+// Runs g as the main goroutine and blocks the calling thread until it returns.
+void run_main(Sched* s, G* g);
+int set_procs(Sched* s, int n) noexcept;  // returns the previous value
+
+// Deadlock check, called with s->lock held when an M goes idle. Returns true
+// when it could not decide (foreign threads are alive) and wants to be asked
+// again later; never returns if the runtime is deadlocked.
+bool check_dead(Sched* s) noexcept;
+
+// Monotonic nanoseconds (coarse is fine for wait_since).
+std::int64_t nanotime() noexcept;
+
+}  // namespace goro::sched

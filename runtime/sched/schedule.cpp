@@ -1,0 +1,465 @@
+// Finding work, and starting and stopping Ms: Go's schedule / findrunnable /
+// wakep / startm / stopm / handoffp, on goro's Ms.
+#include "runtime/sched/internal.hpp"
+
+#include "runtime/debug/fatal.hpp"
+
+#include <mimalloc.h>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstring>
+#include <new>
+
+namespace goro::sched {
+namespace {
+
+thread_local M* tls_m = nullptr;
+
+}  // namespace
+
+// noipa: no caller may learn anything about this function, so no caller can
+// cache its result across a switch (DESIGN.md, "Reading current G/M/P").
+__attribute__((noipa)) M* current_m() noexcept { return tls_m; }
+__attribute__((noipa)) void set_current_m(M* m) noexcept { tls_m = m; }
+
+// --- Run queues ----------------------------------------------------------------
+
+void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
+  if (next) {
+    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (!old) return;
+    g = old;  // the previous runnext goes to the tail
+  }
+  for (;;) {
+    if (p->runq.push(g)) return;
+    GList overflow;
+    if (p->runq.take_half_for_overflow(g, overflow)) {
+      s->lock.lock();
+      s->runq.push_all_locked(overflow);
+      s->lock.unlock();
+      return;
+    }
+  }
+}
+
+G* runq_get(P* p) noexcept {
+  if (p->runnext.load(std::memory_order_relaxed)) {
+    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
+  }
+  return p->runq.pop();
+}
+
+G* global_get(Sched* s, P* p, int max) noexcept {
+  std::int64_t size = s->runq.list.size;
+  if (size == 0) return nullptr;
+  int procs = s->nprocs.load(std::memory_order_relaxed);
+  std::int64_t n = size / procs + 1;  // a fair share
+  if (n > size) n = size;
+  if (max > 0 && n > max) n = max;
+  if (n > RunQueue::kSize / 2) n = RunQueue::kSize / 2;
+  G* first = s->runq.pop_locked();
+  for (std::int64_t i = 1; i < n; ++i) runq_put(s, p, s->runq.pop_locked(), false);
+  return first;
+}
+
+// --- Ps --------------------------------------------------------------------------
+
+void acquirep(M* m, P* p) noexcept {
+  if (m->p || p->m) debug::fatal("acquirep: P or M already bound");
+  m->p = p;
+  p->m = m;
+  p->status = PStatus::running;
+}
+
+P* releasep(M* m) noexcept {
+  P* p = m->p;
+  if (!p || p->m != m) debug::fatal("releasep: invalid P state");
+  p->m = nullptr;
+  m->p = nullptr;
+  return p;
+}
+
+void pidle_put(Sched* s, P* p) noexcept {
+  if (p->id >= s->nprocs.load(std::memory_order_relaxed)) {
+    p->status = PStatus::retired;
+    return;
+  }
+  p->status = PStatus::idle;
+  p->idle_next = s->idle_ps;
+  s->idle_ps = p;
+  s->npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+
+P* pidle_get(Sched* s) noexcept {
+  P* p = s->idle_ps;
+  if (p) {
+    s->idle_ps = p->idle_next;
+    p->idle_next = nullptr;
+    s->npidle.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  return p;
+}
+
+bool pidle_take(Sched* s, P* p) noexcept {
+  for (P** link = &s->idle_ps; *link; link = &(*link)->idle_next) {
+    if (*link == p) {
+      *link = p->idle_next;
+      p->idle_next = nullptr;
+      s->npidle.fetch_sub(1, std::memory_order_seq_cst);
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- Ms --------------------------------------------------------------------------
+
+namespace {
+
+M* newm(Sched* s) {
+  void* mem = mi_malloc_aligned(sizeof(M), alignof(M));
+  if (!mem) debug::fatal("newm: out of memory");
+  M* m = new (mem) M;
+  s->lock.lock();
+  m->id = static_cast<int>(s->all_ms.size());
+  s->all_ms.push_back(m);
+  s->mcount++;
+  s->lock.unlock();
+  m->fastrand = 0x9e3779b9u ^ static_cast<std::uint32_t>(m->id * 2654435761u) ^ 1u;
+  return m;
+}
+
+// Puts m on the idle list. Locked.
+void mput(Sched* s, M* m) noexcept {
+  m->idle_next = s->idle_ms;
+  s->idle_ms = m;
+  s->nmidle++;
+}
+
+M* mget(Sched* s) noexcept {
+  M* m = s->idle_ms;
+  if (m) {
+    s->idle_ms = m->idle_next;
+    m->idle_next = nullptr;
+    s->nmidle--;
+  }
+  return m;
+}
+
+}  // namespace
+
+void startm(Sched* s, P* p, bool spinning) noexcept {
+  s->lock.lock();
+  if (!p) {
+    p = pidle_get(s);
+    if (!p) {
+      s->lock.unlock();
+      if (spinning) s->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
+  }
+  M* m = mget(s);
+  s->lock.unlock();
+  if (!m) {
+    m = newm(s);
+    m->spinning = spinning;
+    m->next_p = p;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    int rc = pthread_create(&m->thread, &attr, &mstart, m);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) debug::fatalf("newm: pthread_create failed: %s", std::strerror(rc));
+    return;
+  }
+  m->spinning = spinning;
+  m->next_p = p;
+  m->park.wake();
+}
+
+void wakep(Sched* s) noexcept {
+  if (s->npidle.load(std::memory_order_seq_cst) == 0) return;
+  int expected = 0;
+  if (s->nmspinning.load(std::memory_order_seq_cst) != 0 ||
+      !s->nmspinning.compare_exchange_strong(expected, 1, std::memory_order_seq_cst))
+    return;
+  startm(s, nullptr, true);
+}
+
+void handoffp(Sched* s, P* p) noexcept {
+  // Work to do: an M for it, now.
+  if (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) || s->runq.maybe_nonempty()) {
+    startm(s, p, false);
+    return;
+  }
+  // Nobody is looking for work and no P is idle: this one becomes a spinner's.
+  int expected = 0;
+  if (s->nmspinning.load() + s->npidle.load() == 0 &&
+      s->nmspinning.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) {
+    startm(s, p, true);
+    return;
+  }
+  s->lock.lock();
+  if (s->runq.list.size != 0) {
+    s->lock.unlock();
+    startm(s, p, false);
+    return;
+  }
+  pidle_put(s, p);
+  s->lock.unlock();
+}
+
+void stopm(Sched* s, M* m) noexcept {
+  if (m->p) debug::fatal("stopm: holding a P");
+  s->lock.lock();
+  mput(s, m);
+  bool recheck = check_dead(s);
+  s->lock.unlock();
+  // A last M that could not decide about a deadlock (foreign threads alive)
+  // asks again now and then; every other M sleeps until handed a P.
+  std::int64_t wait_ns = 100'000'000;
+  while (recheck && !m->park.sleep_for(wait_ns)) {
+    s->lock.lock();
+    recheck = check_dead(s);
+    s->lock.unlock();
+    if (wait_ns < 1'000'000'000) wait_ns *= 2;
+  }
+  m->park.sleep();
+  m->park.clear();
+  if (P* p = m->next_p) {
+    m->next_p = nullptr;
+    acquirep(m, p);
+  }
+}
+
+// --- Finding work -----------------------------------------------------------------
+
+namespace {
+
+// Takes the spinning state off m; if it was the last spinner and work may
+// remain, another M starts looking (no lost wake-ups, Go's resetspinning).
+void reset_spinning(Sched* s, M* m) noexcept {
+  if (!m->spinning) return;
+  m->spinning = false;
+  if (s->nmspinning.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep(s);
+}
+
+G* steal_work(Sched* s, M* m) noexcept {
+  P* self = m->p;
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    int n = s->nprocs.load(std::memory_order_relaxed);
+    // Visit every P once, starting at a random one, with a stride coprime to
+    // n (here: 1, but starting offset random) so thieves spread out.
+    std::uint32_t start = m->rand();
+    for (int k = 0; k < n; ++k) {
+      P* victim = s->allp[(start + k) % n];
+      if (!victim || victim == self || victim->status != PStatus::running) continue;
+      if (G* g = victim->runq.steal_into(self->runq)) {
+        self->count(self->steals);
+        return g;
+      }
+      // Last round: the victim's runnext too, but give its owner a moment to
+      // run it first (it usually is about to: a hand-off just happened).
+      if (round == kRounds - 1 && victim->runnext.load(std::memory_order_relaxed)) {
+        sched_yield();
+        if (G* g = victim->runnext.exchange(nullptr, std::memory_order_acq_rel)) {
+          self->count(self->steals);
+          return g;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+// Moves a retiring P's work (gomaxprocs shrank) to the global queue.
+void retire_p(Sched* s, M* m) noexcept {
+  P* p = m->p;
+  GList gs;
+  while (G* g = runq_get(p)) gs.push_back(g);
+  const bool moved = !gs.empty();  // push_all_locked empties gs
+  s->lock.lock();
+  s->runq.push_all_locked(gs);
+  releasep(m);
+  p->status = PStatus::retired;
+  s->lock.unlock();
+  if (moved) wakep(s);
+}
+
+// Go's findrunnable: local work, global queue, stealing, then sleep. Returns
+// nullptr only when the runtime is stopping.
+G* find_runnable(Sched* s, M* m) noexcept {
+  for (;;) {
+    if (s->stopping.load(std::memory_order_relaxed)) return nullptr;
+    if (!m->p) {
+      // An M without a P is not looking for work: it must not count as a
+      // spinner while asleep, or wakep() would wait for it forever.
+      reset_spinning(s, m);
+      stopm(s, m);
+      continue;
+    }
+    P* p = m->p;
+    if (p->id >= s->nprocs.load(std::memory_order_relaxed)) {
+      retire_p(s, m);
+      continue;
+    }
+    // Fairness: now and then the global queue comes first.
+    if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
+      s->lock.lock();
+      G* g = global_get(s, p, 1);
+      s->lock.unlock();
+      if (g) return g;
+    }
+    if (G* g = runq_get(p)) return g;
+    if (s->runq.maybe_nonempty()) {
+      s->lock.lock();
+      G* g = global_get(s, p, 0);
+      s->lock.unlock();
+      if (g) return g;
+    }
+    // Steal, unless enough Ms are spinning already (at most half the busy Ps).
+    int procs = s->nprocs.load(std::memory_order_relaxed);
+    if (m->spinning || 2 * s->nmspinning.load() < procs - s->npidle.load()) {
+      if (!m->spinning) {
+        m->spinning = true;
+        s->nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      if (G* g = steal_work(s, m)) return g;
+    }
+    // Nothing: give up the P and sleep.
+    s->lock.lock();
+    if (s->runq.list.size != 0) {
+      G* g = global_get(s, p, 0);
+      s->lock.unlock();
+      return g;
+    }
+    releasep(m);
+    pidle_put(s, p);
+    s->lock.unlock();
+    // Stop spinning before the last look. Whoever queues a G does so before
+    // its wakep() reads nmspinning (both seq_cst): either it sees 0 and
+    // wakes an M, or our look below sees its G (the other half of Go's
+    // delicate dance). The look covers the global queue too: a G queued
+    // there while we still counted as spinning would otherwise be stranded.
+    bool was_spinning = m->spinning;
+    if (was_spinning) {
+      m->spinning = false;
+      s->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      int n = s->nprocs.load(std::memory_order_relaxed);
+      for (int i = -1; i < n; ++i) {
+        bool work = i < 0 ? s->runq.maybe_nonempty()
+                          : s->allp[i] && (!s->allp[i]->runq.empty() || s->allp[i]->runnext.load(std::memory_order_seq_cst));
+        if (work) {
+          s->lock.lock();
+          P* again = pidle_get(s);
+          s->lock.unlock();
+          if (again) {
+            acquirep(m, again);
+            m->spinning = true;
+            s->nmspinning.fetch_add(1, std::memory_order_seq_cst);
+          }
+          break;
+        }
+      }
+      if (m->p) continue;
+    }
+    stopm(s, m);
+  }
+}
+
+// m's locked G is not runnable: hand the P to someone else and sleep until
+// the locked G is given back to us, with a P (Go's stoplockedm).
+void stop_locked_m(Sched* s, M* m) noexcept {
+  if (m->p) handoffp(s, releasep(m));
+  s->lock.lock();
+  s->nmidle_locked++;
+  bool recheck = check_dead(s);
+  s->lock.unlock();
+  while (recheck && !m->park.sleep_for(100'000'000)) {
+    s->lock.lock();
+    recheck = check_dead(s);
+    s->lock.unlock();
+  }
+  m->park.sleep();
+  m->park.clear();
+  s->lock.lock();
+  s->nmidle_locked--;
+  s->lock.unlock();
+  if (P* p = m->next_p) {
+    m->next_p = nullptr;
+    acquirep(m, p);
+  }
+}
+
+// g is locked to another M: give it our P and stop (Go's startlockedm).
+void start_locked_m(Sched* s, M* m, G* g) noexcept {
+  M* owner = g->locked_m;
+  P* p = releasep(m);
+  runq_put(s, p, g, true);  // the owner finds it in runnext
+  owner->next_p = p;
+  owner->park.wake();
+  stopm(s, m);
+}
+
+}  // namespace
+
+void* mstart(void* arg) noexcept {
+  M* m = static_cast<M*>(arg);
+  set_current_m(m);
+  stack::ensure_signal_stack();
+  Sched* s = current_sched();
+  if (P* p = m->next_p) {
+    m->next_p = nullptr;
+    acquirep(m, p);
+  }
+  for (;;) {
+    if (m->exit_thread) {
+      // Its locked goroutine exited: this thread goes too (Go's rule).
+      if (m->p) handoffp(s, releasep(m));
+      s->lock.lock();
+      s->mcount--;
+      s->lock.unlock();
+      break;
+    }
+    if (G* g = m->pending_locked) {
+      m->pending_locked = nullptr;
+      start_locked_m(s, m, g);
+      continue;
+    }
+    if (m->locked_g) {
+      G* lg = m->locked_g;
+      if (lg->load_status() != GStatus::runnable) {
+        stop_locked_m(s, m);
+        if (s->stopping.load()) break;
+        continue;
+      }
+      // Runnable: it sits in our P's runnext or ring (start_locked_m put it
+      // there) or was just handed to us; take it out and run it.
+      G* g = m->p ? runq_get(m->p) : nullptr;
+      if (g != lg) {
+        if (g) runq_put(s, m->p, g, false);
+        stop_locked_m(s, m);
+        continue;
+      }
+      execute(m, lg);
+      continue;
+    }
+    G* g = find_runnable(s, m);
+    if (!g) break;
+    reset_spinning(s, m);
+    if (g->locked_m && g->locked_m != m) {
+      start_locked_m(s, m, g);
+      continue;
+    }
+    execute(m, g);
+  }
+  // Stopping: leave quietly; stop() joins us and frees the runtime.
+  if (m->p) releasep(m);
+  set_current_m(nullptr);
+  return nullptr;
+}
+
+}  // namespace goro::sched

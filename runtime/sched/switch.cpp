@@ -1,0 +1,259 @@
+// Switching between goroutines: park, ready, yield, goroutine entry and exit.
+// The protocol (sched.hpp): the context giving up the CPU records in its M
+// what must happen to it; finish_switch() does that on the next context,
+// after the registers are saved.
+#include "runtime/sched/internal.hpp"
+
+#include "runtime/debug/fatal.hpp"
+
+#include <mimalloc.h>
+
+#include <cerrno>
+#include <cxxabi.h>
+#include <sched.h>
+
+namespace goro::sched {
+namespace {
+
+// libstdc++'s __cxa_eh_globals, as laid out on every target we build for.
+struct EhGlobals {
+  void* caught;
+  unsigned int uncaught;
+};
+
+// Moves the thread's exception state and errno into `self` and those of
+// `next` (if any) onto the thread. noipa: __cxa_get_globals and
+// __errno_location are declared const, so a compiler that could see across
+// this call might reuse their (thread-specific) results after the switch.
+__attribute__((noipa)) void swap_thread_state(G* self, G* next) noexcept {
+  auto* eh = reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+  if (self) {
+    self->eh = {eh->caught, eh->uncaught};
+    self->saved_errno = errno;
+  }
+  if (next) {
+    eh->caught = next->eh.caught;
+    eh->uncaught = next->eh.uncaught;
+    errno = next->saved_errno;
+  } else {
+    eh->caught = nullptr;
+    eh->uncaught = 0;
+  }
+}
+
+// Prepares g to run on m and returns the context to switch to.
+arch::Context prepare_to_run(M* m, G* g) {
+  g->transition(GStatus::runnable, GStatus::running);
+  m->curg = g;
+  P* p = m->p;
+  p->schedtick++;
+  p->count(p->switches);
+  if (!g->context) {
+    // A G gets its stack at its first run: spawned Gs cost no stack until then.
+    Sched* s = current_sched();
+    g->stack = stack_get(s, p);
+    g->context = arch::make_context(g->stack.hi, g->stack.size(), &g_entry, g);
+  }
+  return g->context;
+}
+
+[[noreturn]] void goexit(G* g) noexcept {
+  M* m = current_m();
+  Sched* s = current_sched();
+  g->transition(GStatus::running, GStatus::dead);
+  if (m->locked_g == g) {
+    // Go's rule: a goroutine that exits while locked takes its thread with it
+    // (the thread may be in a state nobody else should inherit).
+    m->locked_g = nullptr;
+    m->lock_count = 0;
+    m->exit_thread = true;
+  }
+  m->after = AfterSwitch::exit;
+  m->after_g = g;
+  switch_away(m, g, m->exit_thread ? nullptr : pick_local(s, m));
+  __builtin_trap();  // a dead G is never resumed
+}
+
+}  // namespace
+
+G* current_g() noexcept {
+  M* m = current_m();
+  return m ? m->curg : nullptr;
+}
+
+G* pick_local(Sched* s, M* m) noexcept {
+  P* p = m->p;
+  if (!p || m->locked_g || s->stopping.load(std::memory_order_relaxed)) return nullptr;
+  if (p->id >= s->nprocs.load(std::memory_order_relaxed)) return nullptr;  // retiring: g0 drains it
+  G* g = nullptr;
+  if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
+    s->lock.lock();
+    g = global_get(s, p, 1);
+    s->lock.unlock();
+  }
+  if (!g) g = runq_get(p);
+  if (g && g->locked_m && g->locked_m != m) {
+    m->pending_locked = g;  // g0 hands it to its own M
+    return nullptr;
+  }
+  return g;
+}
+
+void switch_away(M* m, G* self, G* next) noexcept {
+  arch::Context target;
+  if (next) {
+    target = prepare_to_run(m, next);
+  } else {
+    m->curg = nullptr;
+    target = m->g0;
+  }
+  if (Sched* s = current_sched(); s->stacks.guard_kind() == stack::GuardKind::canary &&
+                                  !s->stacks.canary_intact(self->stack)) {
+    debug::fatalf("stack overflow (goroutine %llu, limit %zu KiB): stack canary overwritten",
+                  static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
+  }
+  swap_thread_state(self, next);
+  arch::switch_context(&self->context, target);
+  finish_switch();
+}
+
+void execute(M* m, G* g) noexcept {
+  arch::Context target = prepare_to_run(m, g);
+  swap_thread_state(nullptr, g);
+  arch::switch_context(&m->g0, target);
+  finish_switch();
+}
+
+void finish_switch() noexcept {
+  M* m = current_m();
+  G* prev = m->after_g;
+  AfterSwitch what = m->after;
+  m->after = AfterSwitch::nothing;
+  m->after_g = nullptr;
+  switch (what) {
+    case AfterSwitch::nothing:
+    case AfterSwitch::syscall:
+      break;
+    case AfterSwitch::requeue:
+      prev->transition(GStatus::running, GStatus::runnable);
+      if (m->p) {
+        runq_put(current_sched(), m->p, prev, false);
+      } else {
+        Sched* s = current_sched();
+        s->lock.lock();
+        s->runq.push_locked(prev);
+        s->lock.unlock();
+        wakep(s);
+      }
+      break;
+    case AfterSwitch::requeue_global: {
+      Sched* s = current_sched();
+      prev->transition(GStatus::syscall, GStatus::runnable);
+      s->lock.lock();
+      s->runq.push_locked(prev);
+      s->lock.unlock();
+      wakep(s);
+      break;
+    }
+    case AfterSwitch::park: {
+      prev->wait_since_ns = nanotime();
+      prev->transition(GStatus::running, GStatus::waiting);
+      auto commit = m->after_commit;
+      void* arg = m->after_arg;
+      m->after_commit = nullptr;
+      m->after_arg = nullptr;
+      if (commit && !commit(prev, arg)) ready(prev);
+      break;
+    }
+    case AfterSwitch::exit:
+      free_g(current_sched(), m->p, prev);
+      break;
+  }
+}
+
+void g_entry(void* arg) {
+  finish_switch();
+  G* g = static_cast<G*>(arg);
+  g->closure.invoke(g->closure.self);
+  g->closure.destroy(g->closure.self);
+  if (g->closure.heap) mi_free(g->closure.self);
+  g->closure = {};
+  if (g->is_main) {
+    Sched* s = current_sched();
+    s->main_done.wake();
+    // The main goroutine is done: nothing else matters now (Go's main
+    // returning). Park for good so shutdown finds this G quiet.
+    park(nullptr, nullptr, WaitReason::forever);
+  }
+  goexit(g);
+}
+
+void park(bool (*commit)(G*, void*), void* arg, WaitReason reason) noexcept {
+  M* m = current_m();
+  G* g = m ? m->curg : nullptr;
+  if (!g) debug::fatal("park: not on a goroutine");
+  g->wait_reason = reason;
+  m->after = AfterSwitch::park;
+  m->after_g = g;
+  m->after_commit = commit;
+  m->after_arg = arg;
+  switch_away(m, g, pick_local(current_sched(), m));
+}
+
+void ready(G* g) noexcept {
+  Sched* s = current_sched();
+  g->transition(GStatus::waiting, GStatus::runnable);
+  g->wait_reason = WaitReason::none;
+  M* m = current_m();
+  if (m && m->p) {
+    runq_put(s, m->p, g, true);
+  } else {
+    s->lock.lock();
+    s->runq.push_locked(g);
+    s->lock.unlock();
+  }
+  wakep(s);
+}
+
+void yield() noexcept {
+  M* m = current_m();
+  G* g = m ? m->curg : nullptr;
+  if (!g) {
+    sched_yield();
+    return;
+  }
+  Sched* s = current_sched();
+  G* next = pick_local(s, m);
+  if (!next && !m->pending_locked && !m->locked_g) {
+    // Nothing local; the global queue may have work for us.
+    if (!s->runq.maybe_nonempty()) return;
+    s->lock.lock();
+    next = global_get(s, m->p, 0);
+    s->lock.unlock();
+    if (!next) return;
+  }
+  m->after = AfterSwitch::requeue;
+  m->after_g = g;
+  switch_away(m, g, next);
+}
+
+void lock_os_thread() noexcept {
+  M* m = current_m();
+  G* g = m ? m->curg : nullptr;
+  if (!g) return;  // a plain thread is already its own thread
+  m->lock_count++;
+  m->locked_g = g;
+  g->locked_m = m;
+}
+
+void unlock_os_thread() noexcept {
+  M* m = current_m();
+  G* g = m ? m->curg : nullptr;
+  if (!g || m->lock_count == 0) return;  // Go: unlocking an unlocked thread is a no-op
+  if (--m->lock_count == 0) {
+    m->locked_g = nullptr;
+    g->locked_m = nullptr;
+  }
+}
+
+}  // namespace goro::sched

@@ -1,0 +1,450 @@
+// The G/M/P scheduler through the public API (goro::run, go, yield, Runtime,
+// blocking, lock_os_thread), each test with procs = 1, 2 and 8.
+#include "tests/sched/support.hpp"
+
+#include <goro/goro.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <dirent.h>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+
+namespace goro::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+long thread_count() {
+  DIR* d = opendir("/proc/self/task");
+  long n = 0;
+  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+long rss_kib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+TEST_P(Procs, RunReturnsMainStatus) {
+  EXPECT_EQ(goro::run([] { return 7; }, {.procs = GetParam()}), 7);
+  EXPECT_EQ(goro::run([] {}, {.procs = GetParam()}), 0);
+}
+
+TEST_P(Procs, GoroutineBasics) {
+  goro::run([] {
+    EXPECT_TRUE(goro::in_goroutine());
+    EXPECT_NE(goro::goroutine_id(), 0u);
+    EXPECT_EQ(goro::gomaxprocs(), GetParam());
+    Latch done(1);
+    std::uint64_t child_id = 0;
+    goro::go([&] {
+      child_id = goro::goroutine_id();
+      done.count_down();
+    });
+    done.wait();
+    EXPECT_NE(child_id, 0u);
+    EXPECT_NE(child_id, goro::goroutine_id());
+  }, {.procs = GetParam()});
+  EXPECT_FALSE(goro::in_goroutine());
+  EXPECT_EQ(goro::goroutine_id(), 0u);
+}
+
+TEST_P(Procs, GoWithArguments) {
+  goro::run([] {
+    Latch done(2);
+    int sum = 0;
+    std::string text;
+    goro::go([&](int a, int b) { sum = a + b; done.count_down(); }, 40, 2);
+    auto owned = std::make_unique<std::string>("moved");
+    goro::go([&](std::unique_ptr<std::string> s) { text = *s; done.count_down(); }, std::move(owned));
+    done.wait();
+    EXPECT_EQ(sum, 42);
+    EXPECT_EQ(text, "moved");
+  }, {.procs = GetParam()});
+}
+
+// A large closure lives on the heap instead of inside the G.
+TEST_P(Procs, LargeClosures) {
+  goro::run([] {
+    Latch done(100);
+    std::atomic<long> total{0};
+    for (int i = 0; i < 100; ++i) {
+      std::array<long, 64> big{};
+      big.fill(i);
+      goro::go([&, big] { total += big[63]; done.count_down(); });
+    }
+    done.wait();
+    EXPECT_EQ(total.load(), 99 * 100 / 2);
+  }, {.procs = GetParam()});
+}
+
+TEST_P(Procs, SpawnAndJoinAMillion) {
+  constexpr int kGoroutines = 1'000'000;
+  goro::run([] {
+    Latch done(kGoroutines);
+    std::atomic<std::int64_t> sum{0};
+    for (int i = 0; i < kGoroutines; ++i) goro::go([&, i] {
+      sum.fetch_add(i, std::memory_order_relaxed);
+      done.count_down();
+    });
+    done.wait();
+    EXPECT_EQ(sum.load(), std::int64_t{kGoroutines} * (kGoroutines - 1) / 2);
+  }, {.procs = GetParam()});
+}
+
+void tree(int depth, std::atomic<long>& leaves, Latch& done) {
+  if (depth == 0) {
+    leaves.fetch_add(1);
+    done.count_down();
+    return;
+  }
+  goro::go([depth, &leaves, &done] { tree(depth - 1, leaves, done); });
+  goro::go([depth, &leaves, &done] { tree(depth - 1, leaves, done); });
+}
+
+TEST_P(Procs, GoroutinesSpawningGoroutines) {
+  goro::run([] {
+    constexpr int kDepth = 16;
+    std::atomic<long> leaves{0};
+    Latch done(1 << kDepth);
+    goro::go([&] { tree(kDepth, leaves, done); });
+    done.wait();
+    EXPECT_EQ(leaves.load(), 1 << kDepth);
+  }, {.procs = GetParam()});
+}
+
+// With one P, two yielding goroutines strictly alternate; with more, both
+// make progress.
+TEST_P(Procs, YieldFairness) {
+  goro::run([] {
+    constexpr int kRounds = 10000;
+    std::mutex mu;
+    std::vector<int> order;
+    Latch done(2);
+    for (int who = 0; who < 2; ++who) {
+      goro::go([&, who] {
+        for (int i = 0; i < kRounds; ++i) {
+          {
+            std::lock_guard<std::mutex> l(mu);
+            order.push_back(who);
+          }
+          goro::yield();
+        }
+        done.count_down();
+      });
+    }
+    done.wait();
+    ASSERT_EQ(order.size(), 2u * kRounds);
+    if (GetParam() == 1) {
+      for (std::size_t i = 1; i < order.size(); ++i) ASSERT_NE(order[i], order[i - 1]) << "at " << i;
+    }
+  }, {.procs = GetParam()});
+}
+
+// Go's newproc puts a new goroutine in runnext: with one P, the last one
+// spawned runs first, then the others in spawn order.
+TEST(Sched, RunnextHandOff) {
+  goro::run([] {
+    std::vector<int> order;
+    Latch done(3);
+    for (int i = 0; i < 3; ++i) goro::go([&, i] { order.push_back(i); done.count_down(); });
+    done.wait();
+    EXPECT_EQ(order, (std::vector<int>{2, 0, 1}));
+
+    // A goroutine made ready by the running one runs next, ahead of the queue.
+    order.clear();
+    Event wake;
+    Latch all(4);
+    goro::go([&] { wake.wait(); order.push_back(100); all.count_down(); });
+    goro::yield();  // let it park
+    for (int i = 0; i < 2; ++i) goro::go([&, i] { order.push_back(i); all.count_down(); });
+    goro::go([&] { wake.notify(); order.push_back(50); all.count_down(); goro::yield(); });
+    all.wait();
+    // The notifier runs first (runnext), readies the waiter into runnext, and
+    // the waiter runs as soon as the notifier yields, ahead of 0 and 1.
+    EXPECT_EQ(order, (std::vector<int>{50, 100, 0, 1}));
+  }, {.procs = 1});
+}
+
+TEST_P(Procs, WorkSpreadsAcrossThreads) {
+  if (GetParam() == 1) GTEST_SKIP() << "one P runs on one M at a time";
+  goro::run([] {
+    std::mutex mu;
+    std::set<pid_t> threads;
+    // Fewer than a run queue holds: nothing overflows to the global queue,
+    // so the other Ms can only get work by stealing it.
+    constexpr int kGoroutines = 200;
+    Latch done(kGoroutines);
+    for (int i = 0; i < kGoroutines; ++i) {
+      goro::go([&] {
+        auto until = std::chrono::steady_clock::now() + 200us;
+        while (std::chrono::steady_clock::now() < until) {}
+        {
+          std::lock_guard<std::mutex> l(mu);
+          threads.insert(gettid_());
+        }
+        done.count_down();
+      });
+    }
+    done.wait();
+    EXPECT_GT(threads.size(), 1u);
+    EXPECT_GT(goro::stats().steals, 0u);
+  }, {.procs = GetParam()});
+}
+
+TEST_P(Procs, RunManyTimesWithoutLeaking) {
+  long threads_before = thread_count();
+  // Warm up allocators so the RSS comparison measures the runtime alone.
+  for (int i = 0; i < 5; ++i) goro::run([] {}, {.procs = GetParam()});
+  long rss_before = rss_kib();
+  for (int i = 0; i < 100; ++i) {
+    goro::run([] {
+      Latch done(100);
+      for (int j = 0; j < 100; ++j) goro::go([&] { goro::yield(); done.count_down(); });
+      done.wait();
+    }, {.procs = GetParam()});
+  }
+  EXPECT_EQ(thread_count(), threads_before);
+  EXPECT_LT(rss_kib() - rss_before, 16 * 1024) << "RSS grew by more than 16 MiB over 100 runs";
+}
+
+// Goroutines abandoned when main returns are freed with the runtime,
+// closures included.
+TEST(Sched, AbandonedGoroutinesAreFreed) {
+  auto token = std::make_shared<int>(1);
+  goro::run([token] {
+    for (int i = 0; i < 10; ++i) goro::go([token] { Event never; never.wait(); });
+    for (int i = 0; i < 10; ++i) goro::go([token] { goro::yield(); });
+  }, {.procs = 2});
+  EXPECT_EQ(token.use_count(), 1);
+}
+
+TEST(Sched, EmbeddingFromAPlainThread) {
+  goro::Runtime rt({.procs = 2});
+  std::atomic<int> ran{0};
+  std::thread feeder([&] {
+    EXPECT_FALSE(goro::in_goroutine());
+    for (int i = 0; i < 1000; ++i) rt.go([&] { ran.fetch_add(1); goro::yield(); });
+  });
+  feeder.join();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (ran.load() < 1000 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(ran.load(), 1000);
+  rt.shutdown();
+  EXPECT_THROW(goro::go([] {}), std::logic_error);
+}
+
+TEST(Sched, OneRuntimeAtATime) {
+  goro::Runtime rt({.procs = 1});
+  EXPECT_THROW(goro::Runtime({.procs = 1}), std::logic_error);
+}
+
+TEST(Sched, GoWithoutARuntimeThrows) {
+  EXPECT_THROW(goro::go([] {}), std::logic_error);
+}
+
+TEST(Sched, GomaxprocsFromEnvironment) {
+  setenv("GOMAXPROCS", "3", 1);
+  goro::run([] { EXPECT_EQ(goro::gomaxprocs(), 3); });
+  unsetenv("GOMAXPROCS");
+}
+
+TEST_P(Procs, GomaxprocsChangesAtRunTime) {
+  goro::run([] {
+    int start = goro::gomaxprocs();
+    EXPECT_EQ(goro::gomaxprocs(start + 2), start);
+    EXPECT_EQ(goro::gomaxprocs(), start + 2);
+    Latch done(200);
+    for (int i = 0; i < 200; ++i) goro::go([&] { goro::yield(); done.count_down(); });
+    EXPECT_EQ(goro::gomaxprocs(1), start + 2);
+    done.wait();
+    EXPECT_EQ(goro::stats().procs, 1);
+  }, {.procs = GetParam()});
+}
+
+TEST(Sched, IdleRuntimeUsesNoCpu) {
+  goro::Runtime rt({.procs = 4});
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 100; ++i) rt.go([&] { ran.fetch_add(1); });
+  while (ran.load() < 100) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(50ms);  // let the Ms find nothing and sleep
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  std::this_thread::sleep_for(1s);
+  getrusage(RUSAGE_SELF, &after);
+  auto us = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000L + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+  };
+  EXPECT_LT(us(after) - us(before), 20'000) << "an idle runtime burned CPU";
+}
+
+// goro::blocking hands the P away: with one P, another goroutine runs while
+// the caller sits in the kernel.
+TEST_P(Procs, BlockingCallLetsOthersRun) {
+  goro::run([] {
+    std::atomic<bool> in_block{false}, ran_during_block{false}, finished{false};
+    Latch done(2);
+    goro::go([&] {
+      int r = goro::blocking([&] {
+        in_block = true;
+        std::this_thread::sleep_for(200ms);
+        in_block = false;
+        return 5;
+      });
+      EXPECT_EQ(r, 5);
+      finished = true;
+      done.count_down();
+    });
+    goro::go([&] {
+      while (!finished) {
+        if (in_block) ran_during_block = true;
+        goro::yield();
+        std::this_thread::sleep_for(100us);
+      }
+      done.count_down();
+    });
+    done.wait();
+    EXPECT_TRUE(ran_during_block);
+    EXPECT_GE(goro::stats().syscall_handoffs, 1u);
+  }, {.procs = GetParam()});
+}
+
+TEST_P(Procs, BlockingPropagatesExceptions) {
+  goro::run([] {
+    EXPECT_THROW(goro::blocking([]() -> int { throw std::runtime_error("io"); }), std::runtime_error);
+    EXPECT_EQ(goro::blocking([] { return 3; }), 3);
+  }, {.procs = GetParam()});
+}
+
+// A goroutine parked inside a catch block keeps its own exception, wherever
+// it resumes; errno too.
+TEST_P(Procs, ExceptionStateAndErrnoAreKeptPerGoroutine) {
+  goro::run([] {
+    Latch done(16);
+    for (int i = 0; i < 16; ++i) {
+      goro::go([&, i] {
+        try {
+          throw std::runtime_error("g" + std::to_string(i));
+        } catch (const std::exception&) {
+          for (int k = 0; k < 50; ++k) {
+            errno = 1000 + i;
+            goro::yield();
+            EXPECT_EQ(errno, 1000 + i);
+          }
+          try {
+            throw;
+          } catch (const std::runtime_error& e) {
+            EXPECT_EQ(std::string(e.what()), "g" + std::to_string(i));
+          }
+        }
+        EXPECT_EQ(std::uncaught_exceptions(), 0);
+        done.count_down();
+      });
+    }
+    done.wait();
+  }, {.procs = GetParam()});
+}
+
+TEST_P(Procs, LockOsThreadPinsTheGoroutine) {
+  goro::run([] {
+    Latch done(5);
+    std::atomic<bool> moved{false};
+    for (int i = 0; i < 4; ++i) goro::go([&] { for (int k = 0; k < 200; ++k) goro::yield(); done.count_down(); });
+    goro::go([&] {
+      goro::lock_os_thread();
+      pid_t tid = gettid_();
+      for (int k = 0; k < 200; ++k) {
+        goro::yield();
+        if (gettid_() != tid) moved = true;
+      }
+      goro::unlock_os_thread();
+      done.count_down();
+    });
+    done.wait();
+    EXPECT_FALSE(moved);
+  }, {.procs = GetParam()});
+}
+
+// No false deadlock while the only other goroutine sits in a blocking call.
+TEST_P(Procs, NoFalseDeadlockDuringBlockingCall) {
+  goro::run([] {
+    Event ev;
+    goro::go([&] {
+      goro::blocking([] { std::this_thread::sleep_for(300ms); });
+      ev.notify();
+    });
+    ev.wait();
+  }, {.procs = GetParam()});
+}
+
+// No false deadlock while a thread outside the runtime will make main runnable.
+TEST_P(Procs, NoFalseDeadlockWithAForeignThread) {
+  goro::run([] {
+    Event ev;
+    std::thread t([&] {
+      std::this_thread::sleep_for(300ms);
+      ev.notify();
+    });
+    ev.wait();
+    t.join();
+  }, {.procs = GetParam()});
+}
+
+INSTANTIATE_TEST_SUITE_P(Sched, Procs, ::testing::Values(1, 2, 8), procs_name);
+
+// --- Failure reports (death tests: the child process exits with status 2) ---
+
+class SchedDeath : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_P(SchedDeath, PanicInAGoroutine) {
+  int procs = GetParam();
+  EXPECT_EXIT(goro::run([] {
+    goro::go([] { throw std::runtime_error("boom"); });
+    Event never;
+    never.wait();
+  }, {.procs = procs}), ::testing::ExitedWithCode(2), "panic: boom\n\ngoroutine [0-9]+ \\[running\\]:\n");
+}
+
+TEST_P(SchedDeath, PanicShowsTheThrowSite) {
+  int procs = GetParam();
+  EXPECT_EXIT(goro::run([] {
+    goro::go([] { throw 42; });
+    Event never;
+    never.wait();
+  }, {.procs = procs}), ::testing::ExitedWithCode(2), "panic: 42 \\[int\\]\n\ngoroutine [0-9]+ \\[running\\]:\n.*PanicShowsTheThrowSite");
+}
+
+TEST_P(SchedDeath, Deadlock) {
+  int procs = GetParam();
+  EXPECT_EXIT(goro::run([] {
+    goro::go([] { Event never; never.wait(); });
+    Event never;
+    never.wait();
+  }, {.procs = procs}), ::testing::ExitedWithCode(2),
+              "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 \\[chan receive\\]:\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sched, SchedDeath, ::testing::Values(1, 2, 8), procs_name);
+
+}  // namespace
+}  // namespace goro::test
