@@ -80,6 +80,7 @@ struct alignas(64) G {
   G* next = nullptr;                // intrusive link: run queues, free lists
   G* all_next = nullptr;            // the list of every G (for dumps and deadlock checks)
   void* param = nullptr;            // passed by the waker to the parked G
+  void* fiber = nullptr;            // sanitizer fiber (TSan builds only)
   Closure closure;
   alignas(16) std::byte closure_buf[kInlineClosure];
 

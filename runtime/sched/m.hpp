@@ -29,6 +29,7 @@ struct alignas(64) M {
   int id = 0;
   pthread_t thread{};
   arch::Context g0 = nullptr;      // the scheduler loop on the thread's own stack
+  void* g0_fiber = nullptr;        // its sanitizer fiber (TSan builds only)
   G* curg = nullptr;               // the G running on this M, if any
   P* p = nullptr;                  // the P held, if any
   G* locked_g = nullptr;           // lock_os_thread(): the only G this M may run

@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/sched/sanitizer.hpp"
 
 #include <mimalloc.h>
 
@@ -64,6 +65,7 @@ Sched::~Sched() {
     if (g->closure.invoke) g->closure.destroy(g->closure.self);
     if (g->closure.heap) mi_free(g->closure.self);
     if (g->stack) stacks.release(g->stack);
+    sanitizer::destroy_fiber(g->fiber);
     g->~G();
     mi_free(g);
     g = next;
@@ -84,16 +86,18 @@ G* new_g(Sched* s) {
   P* p = m ? m->p : nullptr;
   if (p) {
     g = p->free_gs.pop_front();
-    if (!g && !s->free_gs.empty()) {
+    if (!g && s->nfree_gs.load(std::memory_order_relaxed) != 0) {
       // Refill the P's cache from the global pool in one go.
       s->lock.lock();
       for (int i = 0; i < 32 && !s->free_gs.empty(); ++i) p->free_gs.push_back(s->free_gs.pop_front());
+      s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
       s->lock.unlock();
       g = p->free_gs.pop_front();
     }
-  } else if (!s->free_gs.empty()) {
+  } else if (s->nfree_gs.load(std::memory_order_relaxed) != 0) {
     s->lock.lock();
     g = s->free_gs.pop_front();
+    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
     s->lock.unlock();
   }
   if (!g) {
@@ -114,6 +118,7 @@ void discard_g(Sched* s, G* g) noexcept {
   g->closure = {};
   s->lock.lock();
   s->free_gs.push_back(g);
+  s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
   s->lock.unlock();
 }
 
@@ -152,6 +157,7 @@ void free_g(Sched* s, P* p, G* g) noexcept {
     // would otherwise pile up.
     s->lock.lock();
     while (p->free_gs.size > 32) s->free_gs.push_back(p->free_gs.pop_front());
+    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
     s->lock.unlock();
   }
 }

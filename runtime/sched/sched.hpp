@@ -78,6 +78,7 @@ struct Sched {
   std::vector<M*> all_ms;          // every M ever started (joined at shutdown)
   int mcount = 0;                  // Ms alive
   GList free_gs;                   // global pool of dead Gs (P caches overflow here)
+  std::atomic<std::int64_t> nfree_gs{0};  // free_gs.size, readable without the lock
   std::atomic<int> nmspinning{0};
 
   P* allp[kMaxProcs] = {};

@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/sched/sanitizer.hpp"
 
 #include <mimalloc.h>
 
@@ -409,6 +410,7 @@ void start_locked_m(Sched* s, M* m, G* g) noexcept {
 void* mstart(void* arg) noexcept {
   M* m = static_cast<M*>(arg);
   set_current_m(m);
+  m->g0_fiber = sanitizer::current_fiber();
   stack::ensure_signal_stack();
   Sched* s = current_sched();
   if (P* p = m->next_p) {

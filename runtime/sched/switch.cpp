@@ -5,6 +5,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/sched/sanitizer.hpp"
 
 #include <mimalloc.h>
 
@@ -53,6 +54,7 @@ arch::Context prepare_to_run(M* m, G* g) {
     Sched* s = current_sched();
     g->stack = stack_get(s, p);
     g->context = arch::make_context(g->stack.hi, g->stack.size(), &g_entry, g);
+    if (!g->fiber) g->fiber = sanitizer::create_fiber();
   }
   return g->context;
 }
@@ -113,6 +115,7 @@ void switch_away(M* m, G* self, G* next) noexcept {
                   static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
   }
   swap_thread_state(self, next);
+  sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
   arch::switch_context(&self->context, target);
   finish_switch();
 }
@@ -120,6 +123,7 @@ void switch_away(M* m, G* self, G* next) noexcept {
 void execute(M* m, G* g) noexcept {
   arch::Context target = prepare_to_run(m, g);
   swap_thread_state(nullptr, g);
+  sanitizer::switch_to_fiber(g->fiber);
   arch::switch_context(&m->g0, target);
   finish_switch();
 }

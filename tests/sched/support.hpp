@@ -47,9 +47,10 @@ class Latch {
   void count_down() {
     if (count_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify();
   }
-  void wait() {
-    if (count_.load(std::memory_order_acquire) != 0) done_.wait();
-  }
+  // Always through the event's lock, even when the count is already zero:
+  // the last count_down() may still be inside notify(), and returning early
+  // would let the caller destroy the latch under it.
+  void wait() { done_.wait(); }
 
  private:
   std::atomic<std::int64_t> count_;
