@@ -1,45 +1,93 @@
-// goro's headline demo, placeholder edition: the scheduler is still being
-// built, so this shows the piece underneath it, the raw context switch.
-// Two contexts hand control back and forth a million times.
+// goro's headline demo: a short tour, each line with its figure. It grows
+// with the runtime (channels, preemption, the poller); for goro beside Go
+// 1.19 and Boost.Context in one run, see perf/.
+#include <goro/goro.hpp>
+
 #include "arch/context.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <string>
+#include <thread>
 
 namespace {
 
-constexpr long kSwitches = 1'000'000;  // even: every round trip is two switches
-constexpr std::size_t kStackSize = 64 * 1024;
+using Clock = std::chrono::steady_clock;
 
-goro::arch::Context main_ctx;
-goro::arch::Context pong_ctx;
-long pongs = 0;
+double ns_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+}
 
-// Runs on its own stack: answers every switch into it by switching back.
-void pong(void*) {
-  for (;;) {
-    ++pongs;
-    goro::arch::switch_context(&pong_ctx, main_ctx);
-  }
+long rss_kib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+// The raw switch: two contexts handing control back and forth.
+double switch_ns() {
+  constexpr long kSwitches = 2'000'000;
+  static goro::arch::Context main_ctx, pong_ctx;
+  constexpr std::size_t kStack = 64 * 1024;
+  auto stack = std::make_unique<std::byte[]>(kStack);
+  pong_ctx = goro::arch::make_context(stack.get() + kStack, kStack, [](void*) {
+    for (;;) goro::arch::switch_context(&pong_ctx, main_ctx);
+  }, nullptr);
+  auto start = Clock::now();
+  for (long i = 0; i < kSwitches / 2; ++i) goro::arch::switch_context(&main_ctx, pong_ctx);
+  return ns_since(start) / kSwitches;
 }
 
 }  // namespace
 
 int main() {
-  std::printf("goro: Go-style goroutines for C++ (scheduler under construction)\n");
-  std::printf("context-switch backend: %s\n", goro::arch::backend_name());
+  std::printf("goro: Go's goroutines for C++\n\n");
+  std::printf("  context switch (%s backend):            %6.1f ns per switch\n", goro::arch::backend_name(), switch_ns());
 
-  auto stack = std::make_unique<std::byte[]>(kStackSize);
-  pong_ctx = goro::arch::make_context(stack.get() + kStackSize, kStackSize, pong, nullptr);
+  goro::run([] {
+    // A million goroutines, spawned and joined.
+    constexpr int kSpawn = 1'000'000;
+    std::atomic<int> done{0};
+    auto start = Clock::now();
+    for (int i = 0; i < kSpawn; ++i) goro::go([&] { done.fetch_add(1, std::memory_order_relaxed); });
+    while (done.load() < kSpawn) goro::yield();
+    double ns = ns_since(start);
+    std::printf("  1,000,000 goroutines spawned and joined:  %6.0f ms, %.0f ns each (%d procs)\n", ns / 1e6,
+                ns / kSpawn, goro::gomaxprocs());
 
-  auto start = std::chrono::steady_clock::now();
-  for (long i = 0; i < kSwitches / 2; ++i) {
-    goro::arch::switch_context(&main_ctx, pong_ctx);
-  }
-  std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+    // Two goroutines taking turns.
+    constexpr int kYields = 1'000'000;
+    std::atomic<int> finished{0};
+    int prev = goro::gomaxprocs(1);
+    start = Clock::now();
+    for (int g = 0; g < 2; ++g) goro::go([&] { for (int i = 0; i < kYields; ++i) goro::yield(); finished++; });
+    while (finished.load() < 2) goro::yield();
+    std::printf("  yield ping-pong between two goroutines:   %6.1f ns per yield\n", ns_since(start) / (2.0 * kYields));
+    goro::gomaxprocs(prev);
 
-  std::printf("%ld context switches (%ld ping-pongs) in %.2f ms: %.1f ns per switch\n",
-              kSwitches, pongs, took.count() / 1e6, took.count() / kSwitches);
-  return pongs == kSwitches / 2 ? 0 : 1;
+    // 100,000 goroutines alive at once, each on its own guarded stack.
+    constexpr int kLive = 100'000;
+    long base = rss_kib();
+    std::atomic<int> started{0};
+    std::atomic<bool> release{false};
+    for (int i = 0; i < kLive; ++i) goro::go([&] {
+      started++;
+      while (!release.load(std::memory_order_relaxed)) goro::yield();
+    });
+    while (started.load() < kLive) goro::yield();
+    long per = (rss_kib() - base) * 1024 / kLive;
+    goro::Stats st = goro::stats();
+    std::printf("  100,000 live goroutines:                  %6.2f KiB RSS each (guard page under every stack)\n", per / 1024.0);
+    release = true;
+    std::printf("\n  stats: %lld goroutines, %d procs, %d threads, %llu switches, %llu steals\n",
+                static_cast<long long>(st.goroutines), st.procs, st.threads,
+                static_cast<unsigned long long>(st.switches), static_cast<unsigned long long>(st.steals));
+  });
+  std::printf("\nNext: channels and select, preemption, the poller. Benchmarks beside Go 1.19: perf/.\n");
+  return 0;
 }

@@ -6,7 +6,7 @@
 #include <goro/runtime.hpp>
 #include <goro/stats.hpp>
 
-#include <mimalloc.h>
+#include "runtime/alloc.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -43,7 +43,7 @@ GoroutineSlot new_goroutine(void* runtime, std::size_t size, std::size_t align) 
     g->closure.self = g->closure_buf;
     g->closure.heap = false;
   } else {
-    void* mem = mi_malloc_aligned(size, align);
+    void* mem = alloc::aligned(size, align);
     if (!mem) {
       sched::discard_g(s, g);
       throw std::bad_alloc();

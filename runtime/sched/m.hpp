@@ -37,6 +37,7 @@ struct alignas(64) M {
   bool exit_thread = false;        // its locked G exited: the thread goes with it (Go's rule)
   int lock_count = 0;              // lock_os_thread() nesting
   G* pending_locked = nullptr;     // picked on the fast path but locked to another M
+  G* handoff_g = nullptr;          // our locked G, handed over by another M (start_locked_m)
   Note park;                       // sleeps here when idle (stopm)
   M* idle_next = nullptr;          // link in Sched::idle_ms
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)

@@ -5,7 +5,7 @@
 #include "runtime/debug/fatal.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
-#include <mimalloc.h>
+#include "runtime/alloc.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -24,7 +24,7 @@ std::uint64_t current_goroutine_id() noexcept {
 }
 
 P* new_p(int id) {
-  void* mem = mi_malloc_aligned(sizeof(P), alignof(P));
+  void* mem = alloc::aligned(sizeof(P), alignof(P));
   if (!mem) throw std::bad_alloc();
   P* p = new (mem) P;
   p->id = id;
@@ -34,7 +34,7 @@ P* new_p(int id) {
 void delete_p(Sched* s, P* p) noexcept {
   for (int i = 0; i < p->nstacks; ++i) s->stacks.release(p->stacks[i]);
   p->~P();
-  mi_free(p);
+  alloc::free(p);
 }
 
 }  // namespace
@@ -63,17 +63,17 @@ Sched::~Sched() {
   while (g) {
     G* next = g->all_next;
     if (g->closure.invoke) g->closure.destroy(g->closure.self);
-    if (g->closure.heap) mi_free(g->closure.self);
+    if (g->closure.heap) alloc::free(g->closure.self);
     if (g->stack) stacks.release(g->stack);
     sanitizer::destroy_fiber(g->fiber);
     g->~G();
-    mi_free(g);
+    alloc::free(g);
     g = next;
   }
   for (int i = 0; i < allp_len; ++i) delete_p(this, allp[i]);
   for (M* m : all_ms) {
     m->~M();
-    mi_free(m);
+    alloc::free(m);
   }
 }
 
@@ -101,7 +101,7 @@ G* new_g(Sched* s) {
     s->lock.unlock();
   }
   if (!g) {
-    void* mem = mi_malloc_aligned(sizeof(G), alignof(G));
+    void* mem = alloc::aligned(sizeof(G), alignof(G));
     if (!mem) throw std::bad_alloc();
     g = new (mem) G;
     s->allg_lock.lock();
@@ -114,7 +114,7 @@ G* new_g(Sched* s) {
 }
 
 void discard_g(Sched* s, G* g) noexcept {
-  if (g->closure.heap) mi_free(g->closure.self);
+  if (g->closure.heap) alloc::free(g->closure.self);
   g->closure = {};
   s->lock.lock();
   s->free_gs.push_back(g);
@@ -180,13 +180,13 @@ void stack_put(Sched* s, P* p, stack::Stack st) noexcept {
 Sched* start(const Config& c) {
   if (c.procs < 1 || c.procs > Sched::kMaxProcs)
     throw std::invalid_argument("goro: procs must be between 1 and 1024");
-  void* mem = mi_malloc_aligned(sizeof(Sched), alignof(Sched));
+  void* mem = alloc::aligned(sizeof(Sched), alignof(Sched));
   if (!mem) throw std::bad_alloc();
   Sched* s = new (mem) Sched(c);
   Sched* expected = nullptr;
   if (!g_current.compare_exchange_strong(expected, s)) {
     s->~Sched();
-    mi_free(s);
+    alloc::free(s);
     throw std::logic_error("goro: a runtime is already running in this process");
   }
   stack::install_overflow_handler();
@@ -208,7 +208,7 @@ void stop(Sched* s) noexcept {
   }
   set_current_sched(nullptr);
   s->~Sched();
-  mi_free(s);
+  alloc::free(s);
 }
 
 void run_main(Sched* s, G* g) {

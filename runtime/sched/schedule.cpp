@@ -5,7 +5,7 @@
 #include "runtime/debug/fatal.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
-#include <mimalloc.h>
+#include "runtime/alloc.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -120,7 +120,7 @@ bool pidle_take(Sched* s, P* p) noexcept {
 namespace {
 
 M* newm(Sched* s) {
-  void* mem = mi_malloc_aligned(sizeof(M), alignof(M));
+  void* mem = alloc::aligned(sizeof(M), alignof(M));
   if (!mem) debug::fatal("newm: out of memory");
   M* m = new (mem) M;
   s->lock.lock();
@@ -396,10 +396,12 @@ void stop_locked_m(Sched* s, M* m) noexcept {
 }
 
 // g is locked to another M: give it our P and stop (Go's startlockedm).
+// g travels in the owner's M, never through a run queue: a queued G could be
+// stolen and handed over a second time.
 void start_locked_m(Sched* s, M* m, G* g) noexcept {
   M* owner = g->locked_m;
   P* p = releasep(m);
-  runq_put(s, p, g, true);  // the owner finds it in runnext
+  owner->handoff_g = g;
   owner->next_p = p;
   owner->park.wake();
   stopm(s, m);
@@ -432,21 +434,23 @@ void* mstart(void* arg) noexcept {
       continue;
     }
     if (m->locked_g) {
+      // This M runs its locked G and nothing else.
       G* lg = m->locked_g;
-      if (lg->load_status() != GStatus::runnable) {
-        stop_locked_m(s, m);
-        if (s->stopping.load()) break;
+      if (s->stopping.load()) break;
+      if (G* g = m->handoff_g; g && m->p) {
+        m->handoff_g = nullptr;
+        execute(m, g);
         continue;
       }
-      // Runnable: it sits in our P's runnext or ring (start_locked_m put it
-      // there) or was just handed to us; take it out and run it.
+      // It may have yielded into our own run queue: run it from there.
       G* g = m->p ? runq_get(m->p) : nullptr;
-      if (g != lg) {
-        if (g) runq_put(s, m->p, g, false);
-        stop_locked_m(s, m);
+      if (g == lg) {
+        execute(m, lg);
         continue;
       }
-      execute(m, lg);
+      if (g) runq_put(s, m->p, g, false);  // someone else's: stays queued for other Ms
+      // Give the P away and sleep until another M hands lg back with a P.
+      stop_locked_m(s, m);
       continue;
     }
     G* g = find_runnable(s, m);

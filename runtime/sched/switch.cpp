@@ -7,7 +7,7 @@
 #include "runtime/debug/fatal.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
-#include <mimalloc.h>
+#include "runtime/alloc.hpp"
 
 #include <cerrno>
 #include <cxxabi.h>
@@ -180,7 +180,7 @@ void g_entry(void* arg) {
   G* g = static_cast<G*>(arg);
   g->closure.invoke(g->closure.self);
   g->closure.destroy(g->closure.self);
-  if (g->closure.heap) mi_free(g->closure.self);
+  if (g->closure.heap) alloc::free(g->closure.self);
   g->closure = {};
   if (g->is_main) {
     Sched* s = current_sched();
