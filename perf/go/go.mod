@@ -1,0 +1,3 @@
+module goro/perf/go
+
+go 1.19
