@@ -14,7 +14,7 @@
 //   yield_pingpong/procs:1  main and one partner goroutine both loop on
 //                        goro::yield(); one iteration = one yield by each,
 //                        i.e. two switches. ns_per_yield = real time / yields.
-#include "perf/support.hpp"
+#include "tests/support/latch.hpp"
 
 #include <goro/goro.hpp>
 
@@ -37,7 +37,7 @@ void spawn_join(benchmark::State& state) {
   goro::run(
       [&state] {
         for (auto _ : state) {
-          goro::perf::Latch latch(kBatch);
+          goro::test::Latch latch(kBatch);
           for (int i = 0; i < kBatch; ++i) goro::go([&latch] { latch.count_down(); });
           latch.wait();
         }
@@ -51,7 +51,7 @@ void yield_pingpong(benchmark::State& state) {
   goro::run(
       [&state] {
         std::atomic<bool> stop{false};
-        goro::perf::Latch done(1);
+        goro::test::Latch done(1);
         goro::go([&stop, &done] {
           while (!stop.load(std::memory_order_relaxed)) goro::yield();
           done.count_down();
