@@ -38,12 +38,9 @@ const char* wait_reason_name(WaitReason r) noexcept {
   return "?";
 }
 
-void G::transition(GStatus from, GStatus to) noexcept {
-  GStatus seen = from;
-  if (!status.compare_exchange_strong(seen, to, std::memory_order_acq_rel)) {
-    debug::fatalf("bad g status transition: goroutine %llu is %s, expected %s (moving to %s)",
-                  static_cast<unsigned long long>(id), status_name(seen), status_name(from), status_name(to));
-  }
+void G::bad_transition(GStatus seen, GStatus from, GStatus to) const noexcept {
+  debug::fatalf("bad g status transition: goroutine %llu is %s, expected %s (moving to %s)",
+                static_cast<unsigned long long>(id), status_name(seen), status_name(from), status_name(to));
 }
 
 }  // namespace goro::sched

@@ -59,10 +59,13 @@ struct Closure {
 // libstdc++'s per-thread exception state (__cxa_eh_globals): the stack of
 // caught exceptions and the uncaught count. It belongs to the G, not the
 // thread: a G that parks inside a catch block may resume on another M.
+// Laid out like __cxa_eh_globals (caughtExceptions, uncaughtExceptions),
+// so the switch copies it in and out of the thread's own record whole.
 struct ExceptionState {
   void* caught = nullptr;
   unsigned int uncaught = 0;
 };
+static_assert(sizeof(ExceptionState) == 2 * sizeof(void*));
 
 struct alignas(64) G {
   static constexpr std::size_t kInlineClosure = 96;
@@ -84,8 +87,17 @@ struct alignas(64) G {
   Closure closure;
   alignas(16) std::byte closure_buf[kInlineClosure];
 
-  // Moves from `from` to `to`; anything else is a runtime bug.
-  void transition(GStatus from, GStatus to) noexcept;
+  // Moves from `from` to `to`; anything else is a runtime bug (fatal error).
+  // A check and a plain store, not a CAS: by the ownership rules above only
+  // the G's current owner moves it, so no store races another; a status
+  // other than `from` means those rules were broken somewhere.
+  void transition(GStatus from, GStatus to) noexcept {
+    GStatus seen = status.load(std::memory_order_acquire);
+    if (seen != from) [[unlikely]]
+      bad_transition(seen, from, to);
+    status.store(to, std::memory_order_release);
+  }
+  [[noreturn]] void bad_transition(GStatus seen, GStatus from, GStatus to) const noexcept;
   GStatus load_status() const noexcept { return status.load(std::memory_order_acquire); }
 };
 

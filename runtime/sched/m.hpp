@@ -43,6 +43,12 @@ struct alignas(64) M {
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)
   std::uint32_t fastrand = 0;
 
+  // This thread's C++ exception state (libstdc++'s __cxa_eh_globals, laid
+  // out as ExceptionState) and errno, cached at thread start: the switch
+  // moves a G's copies in and out without TLS lookups.
+  ExceptionState* eh_globals = nullptr;
+  int* errno_location = nullptr;
+
   // Filled in by the context switching away, consumed by finish_switch().
   AfterSwitch after = AfterSwitch::nothing;
   G* after_g = nullptr;

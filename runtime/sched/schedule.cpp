@@ -7,6 +7,8 @@
 
 #include "runtime/alloc.hpp"
 
+#include <cerrno>
+#include <cxxabi.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -412,6 +414,8 @@ void start_locked_m(Sched* s, M* m, G* g) noexcept {
 void* mstart(void* arg) noexcept {
   M* m = static_cast<M*>(arg);
   set_current_m(m);
+  m->eh_globals = reinterpret_cast<ExceptionState*>(__cxxabiv1::__cxa_get_globals());
+  m->errno_location = &errno;
   m->g0_fiber = sanitizer::current_fiber();
   stack::ensure_signal_stack();
   Sched* s = current_sched();

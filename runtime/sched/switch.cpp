@@ -16,29 +16,20 @@
 namespace goro::sched {
 namespace {
 
-// libstdc++'s __cxa_eh_globals, as laid out on every target we build for.
-struct EhGlobals {
-  void* caught;
-  unsigned int uncaught;
-};
-
 // Moves the thread's exception state and errno into `self` and those of
-// `next` (if any) onto the thread. noipa: __cxa_get_globals and
-// __errno_location are declared const, so a compiler that could see across
-// this call might reuse their (thread-specific) results after the switch.
-__attribute__((noipa)) void swap_thread_state(G* self, G* next) noexcept {
-  auto* eh = reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+// `next` (if any) onto the thread, through the addresses the M cached when
+// its thread started (m.hpp): no TLS lookups on the switch path.
+inline void swap_thread_state(M* m, G* self, G* next) noexcept {
+  ExceptionState* eh = m->eh_globals;
   if (self) {
-    self->eh = {eh->caught, eh->uncaught};
-    self->saved_errno = errno;
+    self->eh = *eh;
+    self->saved_errno = *m->errno_location;
   }
   if (next) {
-    eh->caught = next->eh.caught;
-    eh->uncaught = next->eh.uncaught;
-    errno = next->saved_errno;
+    *eh = next->eh;
+    *m->errno_location = next->saved_errno;
   } else {
-    eh->caught = nullptr;
-    eh->uncaught = 0;
+    *eh = {};
   }
 }
 
@@ -109,12 +100,12 @@ void switch_away(M* m, G* self, G* next) noexcept {
     m->curg = nullptr;
     target = m->g0;
   }
-  if (Sched* s = current_sched(); s->stacks.guard_kind() == stack::GuardKind::canary &&
-                                  !s->stacks.canary_intact(self->stack)) {
+  if (self->stack.guard == stack::GuardKind::canary && !current_sched()->stacks.canary_intact(self->stack)) {
+    Sched* s = current_sched();
     debug::fatalf("stack overflow (goroutine %llu, limit %zu KiB): stack canary overwritten",
                   static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
   }
-  swap_thread_state(self, next);
+  swap_thread_state(m, self, next);
   sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
   arch::switch_context(&self->context, target);
   finish_switch();
@@ -122,7 +113,7 @@ void switch_away(M* m, G* self, G* next) noexcept {
 
 void execute(M* m, G* g) noexcept {
   arch::Context target = prepare_to_run(m, g);
-  swap_thread_state(nullptr, g);
+  swap_thread_state(m, nullptr, g);
   sanitizer::switch_to_fiber(g->fiber);
   arch::switch_context(&m->g0, target);
   finish_switch();
