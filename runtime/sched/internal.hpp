@@ -20,7 +20,11 @@ bool pidle_take(Sched* s, P* p) noexcept;                  // locked: that P, if
 void wakep(Sched* s) noexcept;
 void startm(Sched* s, P* p, bool spinning) noexcept;
 void handoffp(Sched* s, P* p) noexcept;
-void stopm(Sched* s, M* m) noexcept;
+// Puts m to sleep until it is handed a P; with a deadline, m also wakes then
+// (the timer sleeper) and, if still idle, takes an idle P to run timers.
+void stopm(Sched* s, M* m, std::int64_t deadline = 0) noexcept;
+// Runs every P's due timers; returns the earliest pending deadline (0: none).
+std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept;
 // The M thread: runs the scheduler loop on its native stack (g0).
 void* mstart(void* arg) noexcept;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/sched/runq.hpp"
+#include "runtime/sched/timers.hpp"
 #include "runtime/stack/stack.hpp"
 
 #include <atomic>
@@ -28,6 +29,7 @@ struct alignas(64) P {
   // it runs next, inheriting the rest of the time slice. Stealable (CAS).
   std::atomic<G*> runnext{nullptr};
   std::uint32_t schedtick = 0;     // schedules done; every 61st looks at the global queue first
+  TimerHeap timers;                // pending timers (timers.hpp); any M may run them
 
   // Caches that let spawn and exit run without a lock.
   GList free_gs;                   // dead Gs ready for reuse (stackless)

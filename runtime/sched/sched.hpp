@@ -103,6 +103,10 @@ struct Sched {
   // Something will wake a G later without any M running (timers, poller
   // waiters). Maintained by those layers; the deadlock check respects it.
   std::atomic<int> pending_wakeups{0};
+  // The idle M that sleeps until the earliest timer (0 / null: none). Any
+  // timer added before sleep_until wakes an M (timers.hpp).
+  std::atomic<std::int64_t> sleep_until{0};
+  std::atomic<M*> timer_sleeper{nullptr};  // written under lock
 
   std::atomic<std::uint64_t> syscall_handoffs{0};
   std::atomic<std::uint64_t> preemptions{0};

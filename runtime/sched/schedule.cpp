@@ -214,27 +214,92 @@ void handoffp(Sched* s, P* p) noexcept {
   s->lock.unlock();
 }
 
-void stopm(Sched* s, M* m) noexcept {
+namespace {
+
+// Takes m off the idle list if it is still there (locked). False means
+// someone took it to hand it a P: their wake is on its way.
+bool mtake(Sched* s, M* m) noexcept {
+  for (M** link = &s->idle_ms; *link; link = &(*link)->idle_next) {
+    if (*link == m) {
+      *link = m->idle_next;
+      m->idle_next = nullptr;
+      s->nmidle--;
+      return true;
+    }
+  }
+  return false;
+}
+
+void drop_timer_sleeper(Sched* s, M* m) noexcept {
+  if (s->timer_sleeper.load() == m) {
+    s->timer_sleeper.store(nullptr);
+    s->sleep_until.store(0, std::memory_order_seq_cst);
+  }
+}
+
+}  // namespace
+
+void stopm(Sched* s, M* m, std::int64_t deadline) noexcept {
   if (m->p) debug::fatal("stopm: holding a P");
   s->lock.lock();
   mput(s, m);
   bool recheck = check_dead(s);
   s->lock.unlock();
-  // A last M that could not decide about a deadlock (foreign threads alive)
-  // asks again now and then; every other M sleeps until handed a P.
-  std::int64_t wait_ns = 100'000'000;
-  while (recheck && !m->park.sleep_for(wait_ns)) {
+  // Sleep until handed a P. The timer sleeper also wakes at its deadline; a
+  // last M that could not decide about a deadlock (foreign threads alive)
+  // asks again now and then.
+  std::int64_t backoff = 100'000'000;
+  for (;;) {
+    std::int64_t wait = -1;
+    if (deadline) {
+      wait = deadline - nanotime();
+      if (wait < 0) wait = 0;
+    } else if (recheck) {
+      wait = backoff;
+    }
+    if (wait < 0) {
+      m->park.sleep();
+      break;
+    }
+    if (m->park.sleep_for(wait)) break;
     s->lock.lock();
-    recheck = check_dead(s);
+    if (deadline) {
+      deadline = 0;
+      if (mtake(s, m)) {
+        drop_timer_sleeper(s, m);
+        if (P* p = pidle_get(s)) {
+          s->lock.unlock();
+          acquirep(m, p);  // back to find_runnable, which runs the due timers
+          return;
+        }
+        mput(s, m);  // every P is busy, and busy Ms run their timers
+      }
+    } else {
+      recheck = check_dead(s);
+      if (backoff < 1'000'000'000) backoff *= 2;
+    }
     s->lock.unlock();
-    if (wait_ns < 1'000'000'000) wait_ns *= 2;
   }
-  m->park.sleep();
   m->park.clear();
+  if (s->timer_sleeper.load(std::memory_order_relaxed) == m) {
+    s->lock.lock();
+    drop_timer_sleeper(s, m);
+    s->lock.unlock();
+  }
   if (P* p = m->next_p) {
     m->next_p = nullptr;
     acquirep(m, p);
   }
+}
+
+std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept {
+  std::int64_t earliest = 0;
+  int n = s->nprocs.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; ++i) {
+    std::int64_t next = run_timers(s->allp[i], now);
+    if (next != 0 && (earliest == 0 || next < earliest)) earliest = next;
+  }
+  return earliest;
 }
 
 // --- Finding work -----------------------------------------------------------------
@@ -309,6 +374,9 @@ G* find_runnable(Sched* s, M* m) noexcept {
       retire_p(s, m);
       continue;
     }
+    // Due timers first, on every P: the Gs they ready land in our runnext.
+    std::int64_t now = nanotime();
+    run_all_timers(s, now);
     // Fairness: now and then the global queue comes first.
     if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
       s->lock.lock();
@@ -369,7 +437,26 @@ G* find_runnable(Sched* s, M* m) noexcept {
       }
       if (m->p) continue;
     }
-    stopm(s, m);
+    // Sleep, but no longer than the earliest timer, if no other M already
+    // sleeps until before it. add_timer reads sleep_until after publishing
+    // its deadline, and we look at the deadlines after publishing ours, so
+    // a timer added meanwhile either sees us or is seen by us.
+    std::int64_t deadline = 0;
+    if (std::int64_t next = run_all_timers(s, nanotime())) {
+      s->lock.lock();
+      std::int64_t until = s->sleep_until.load(std::memory_order_seq_cst);
+      if (!s->timer_sleeper.load() || until == 0 || next < until) {
+        s->timer_sleeper.store(m);
+        s->sleep_until.store(next, std::memory_order_seq_cst);
+        deadline = next;
+      }
+      s->lock.unlock();
+      if (deadline) {
+        std::int64_t again = run_all_timers(s, nanotime());
+        if (again != 0 && again < deadline) deadline = again;
+      }
+    }
+    stopm(s, m, deadline);
   }
 }
 

@@ -78,6 +78,7 @@ G* pick_local(Sched* s, M* m) noexcept {
   P* p = m->p;
   if (!p || m->locked_g || s->stopping.load(std::memory_order_relaxed)) return nullptr;
   if (p->id >= s->nprocs.load(std::memory_order_relaxed)) return nullptr;  // retiring: g0 drains it
+  if (p->timers.first() != 0) run_timers(p, nanotime());
   G* g = nullptr;
   if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
     s->lock.lock();
@@ -219,7 +220,12 @@ void yield() noexcept {
   }
   Sched* s = current_sched();
   G* next = pick_local(s, m);
-  if (!next && !m->pending_locked && !m->locked_g) {
+  // pick_local declines for structural reasons too (a locked G, a P being
+  // retired by gomaxprocs, the runtime stopping): those need g0, or a yield
+  // loop would keep the P from ever being drained.
+  bool needs_g0 = m->pending_locked || m->locked_g || s->stopping.load(std::memory_order_relaxed) ||
+                  m->p->id >= s->nprocs.load(std::memory_order_relaxed);
+  if (!next && !needs_g0) {
     // Nothing local; the global queue may have work for us.
     if (!s->runq.maybe_nonempty()) return;
     s->lock.lock();

@@ -1,5 +1,6 @@
 // The G/M/P scheduler through the public API (goro::run, go, yield, Runtime,
 // blocking, lock_os_thread), each test with procs = 1, 2 and 8.
+#include "tests/support/death.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -285,6 +286,19 @@ TEST_P(Procs, GomaxprocsChangesAtRunTime) {
   }, {.procs = GetParam()});
 }
 
+// A goroutine that yields in a loop on a P that gomaxprocs just retired must
+// let that P drain: the goroutines queued there have to run. (main starts on
+// the highest-numbered P, so procs >= 2 retires it.)
+TEST_P(Procs, YieldLoopOnARetiringP) {
+  goro::run([] {
+    int prev = goro::gomaxprocs(1);
+    std::atomic<int> finished{0};
+    for (int g = 0; g < 2; ++g) goro::go([&] { for (int i = 0; i < 100; ++i) goro::yield(); finished++; });
+    while (finished.load() < 2) goro::yield();
+    goro::gomaxprocs(prev);
+  }, {.procs = GetParam()});
+}
+
 TEST(Sched, IdleRuntimeUsesNoCpu) {
   goro::Runtime rt({.procs = 4});
   std::atomic<int> ran{0};
@@ -419,7 +433,7 @@ INSTANTIATE_TEST_SUITE_P(Sched, Procs, ::testing::Values(1, 2, 8), procs_name);
 
 class SchedDeath : public ::testing::TestWithParam<int> {
  protected:
-  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+  void SetUp() override { goro::test::use_death_test_style(); }
 };
 
 TEST_P(SchedDeath, PanicInAGoroutine) {

@@ -1,5 +1,6 @@
 // Guards of all three kinds: where they sit, that they survive the pool's
 // own MADV_FREE/MADV_DONTNEED, the fallbacks between kinds, and canaries.
+#include "tests/support/death.hpp"
 #include "runtime/stack/guard.hpp"
 #include "runtime/stack/stack.hpp"
 #include "tests/stack/support.hpp"
@@ -100,7 +101,7 @@ TEST(Canary, OtherKindsAreAlwaysIntact) {
 
 // The fallbacks, each in a fresh process: its notice prints once per process.
 TEST(GuardFallbackDeathTest, MadviseUnsupportedFallsBackToMprotect) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         detail::pretend_guard_install_unsupported(true);
@@ -116,7 +117,7 @@ TEST(GuardFallbackDeathTest, MadviseUnsupportedFallsBackToMprotect) {
 }
 
 TEST(GuardFallbackDeathTest, MprotectOutOfVmasFallsBackToCanary) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         detail::override_vma_budget_limit(detail::count_vmas() + 20);

@@ -1,6 +1,7 @@
 // Overflow reporting: a deep but legal recursion is fine; one past the limit
 // hits the guard and dies with Go's message and exit status 2; any other
 // SIGSEGV keeps its old behaviour.
+#include "tests/support/death.hpp"
 #include "runtime/stack/stack.hpp"
 #include "tests/stack/support.hpp"
 
@@ -49,7 +50,7 @@ TEST_P(Overflow, RecursingToNearTheLimitSucceeds) {
 
 TEST_P(Overflow, OverflowDiesWithTheGoMessage) {
   if (GetParam() == GuardKind::canary) GTEST_SKIP() << "canary mode has no guard to fault on";
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         arm(4711);
@@ -72,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(Stack, Overflow,
 // registered source's; with no source the id is 0. Runs on a second thread,
 // which needs its own alternate stack.
 TEST(OverflowDeathTest, ReportsThePoolsLimitFromAnyThread) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         install_overflow_handler();
@@ -94,7 +95,7 @@ TEST(OverflowDeathTest, ReportsThePoolsLimitFromAnyThread) {
 }
 
 TEST(OverflowDeathTest, OtherSegfaultsStillCrash) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         arm(7);
@@ -111,7 +112,7 @@ TEST(OverflowDeathTest, OtherSegfaultsStillCrash) {
 // A freed pool's former guard pages are no longer recognised: a fault there
 // is an ordinary crash, not a bogus overflow report.
 TEST(OverflowDeathTest, FaultsInADestroyedPoolAreOrdinary) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         arm(7);
@@ -129,7 +130,7 @@ TEST(OverflowDeathTest, FaultsInADestroyedPoolAreOrdinary) {
 // A handler installed before ours still gets every fault that is not an
 // overflow.
 TEST(OverflowDeathTest, ChainsToThePreviousHandler) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         struct sigaction sa {};

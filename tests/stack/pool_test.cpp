@@ -1,5 +1,6 @@
 // StackPool bookkeeping: geometry, hot LIFO reuse, counters, many threads,
 // running out of address space, and giving released memory back.
+#include "tests/support/death.hpp"
 #include "runtime/stack/stack.hpp"
 #include "tests/stack/support.hpp"
 
@@ -105,7 +106,7 @@ TEST(StackPool, ConcurrentAllocateAndRelease) {
 
 #if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory needs an unlimited RLIMIT_AS
 TEST(StackPoolDeathTest, ThrowsBadAllocWhenAddressSpaceRunsOut) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  goro::test::use_death_test_style();
   EXPECT_EXIT(
       {
         const long vm_kib = proc_kib("/proc/self/status", "VmSize");
