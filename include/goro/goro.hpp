@@ -1,7 +1,9 @@
 // goro: Go's goroutines for C++. The umbrella header.
 #pragma once
 
+#include <goro/chan.hpp>
 #include <goro/go.hpp>
 #include <goro/runtime.hpp>
+#include <goro/select.hpp>
 #include <goro/stats.hpp>
 #include <goro/time.hpp>
