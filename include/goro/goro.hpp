@@ -4,3 +4,4 @@
 #include <goro/go.hpp>
 #include <goro/runtime.hpp>
 #include <goro/stats.hpp>
+#include <goro/sync.hpp>
