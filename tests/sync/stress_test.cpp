@@ -108,6 +108,7 @@ TEST_P(SyncStress, RandomStorm) {
           --s.queue;
           ++s.consumed;
         }
+        lk.unlock();  // before done(): nothing may touch s.qmu after the last one
         consumers.done();
       });
     wg.add(workers + 2);

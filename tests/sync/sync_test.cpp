@@ -236,10 +236,12 @@ TEST_P(Sync, RWMutexReadersShare) {
     wg.add(kReaders);
     for (int i = 0; i < kReaders; ++i)
       goro::go([&] {
-        std::shared_lock lk(rw);
-        inside++;
-        yield_until([&] { return inside.load() == kReaders; });  // all in at once
-        wg.done();
+        {
+          std::shared_lock lk(rw);
+          inside++;
+          yield_until([&] { return inside.load() == kReaders; });  // all in at once
+        }
+        wg.done();  // after unlocking: the checks below need it free
       });
     wg.wait();
     EXPECT_EQ(inside.load(), kReaders);
@@ -392,6 +394,7 @@ TEST_P(Sync, CondSignalWakesOneBroadcastWakesAll) {
         while (tokens == 0 && !open) cond.wait();
         if (!open) --tokens;
         ++woke;
+        lk.unlock();  // before done(): the test may end, and destroy mu, right after
         wg.done();
       });
     auto waiting = [&] { std::lock_guard lk(mu); return woke; };
@@ -432,6 +435,7 @@ TEST_P(Sync, CondSignalDoesNotWakeLaterWaiter) {
       state = 1;
       cond.wait();
       state = 2;
+      lk.unlock();
       wg.done();
     });
     yield_until([&] { return state.load() == 1; });
@@ -461,6 +465,7 @@ TEST_P(Sync, CondSignalWakesOldestWaiter) {
         ++blocked;
         cond.wait();
         woken.push_back(id);
+        lk.unlock();
         wg.done();
       });
       yield_until([&] { std::lock_guard lk(mu); return blocked == id + 1; });
