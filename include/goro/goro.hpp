@@ -7,4 +7,5 @@
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
 #include <goro/stats.hpp>
+#include <goro/sync.hpp>
 #include <goro/time.hpp>
