@@ -19,12 +19,43 @@ std::atomic<bool> g_canary_notice_printed{false};
 }  // namespace
 
 
+namespace {
+
+// 0 unknown, 1 guards fault as they should, 2 the advice is accepted but not
+// enforced (qemu-user treats unknown advice as a hint and returns 0).
+std::atomic<int> g_madvise_guard_works{0};
+
+// Does an installed guard really fault? Reading it through write(2) must
+// fail with EFAULT; the kernel copies from the page without a signal.
+bool guard_faults(const std::byte* page) noexcept {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return true;  // cannot tell: trust the kernel
+  ssize_t n = write(fds[1], page, 1);
+  bool faults = n < 0 && errno == EFAULT;
+  close(fds[0]);
+  close(fds[1]);
+  return faults;
+}
+
+}  // namespace
+
 bool install_madvise_guard(std::byte* page, std::size_t len) noexcept {
   if (g_pretend_unsupported.load(std::memory_order_relaxed)) {
     errno = EINVAL;
     return false;
   }
-  return madvise(page, len, MADV_GUARD_INSTALL) == 0;
+  if (madvise(page, len, MADV_GUARD_INSTALL) != 0) return false;
+  int works = g_madvise_guard_works.load(std::memory_order_relaxed);
+  if (works == 0) {
+    // Checked once per process, on the first guard installed.
+    works = guard_faults(page) ? 1 : 2;
+    g_madvise_guard_works.store(works, std::memory_order_relaxed);
+  }
+  if (works == 2) {
+    errno = EINVAL;  // as a kernel without the advice would say: fall back
+    return false;
+  }
+  return true;
 }
 
 bool install_mprotect_guard(std::byte* page, std::size_t len) noexcept {
