@@ -11,7 +11,7 @@ namespace goro::debug {
 void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
   using sched::GStatus;
   sched::G* self = sched::current_g();
-  std::int64_t now = sched::nanotime();
+  std::int64_t now = sched::coarse_nanotime();
   // Oldest first, like Go (goroutine 1 leads).
   std::vector<sched::G*> gs;
   s->allg_lock.lock();

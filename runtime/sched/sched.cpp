@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <sched.h>
 #include <new>
 #include <stdexcept>
 
@@ -45,6 +46,12 @@ void set_current_sched(Sched* s) noexcept { g_current.store(s, std::memory_order
 std::int64_t nanotime() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+std::int64_t coarse_nanotime() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
@@ -197,6 +204,9 @@ Sched* start(const Config& c) {
 
 void stop(Sched* s) noexcept {
   s->stopping.store(true, std::memory_order_seq_cst);
+  // Let every startm() in flight finish publishing its M (thread id, next_p)
+  // before waking and joining: none starts after this.
+  while (s->starting_ms.load(std::memory_order_seq_cst) != 0) sched_yield();
   // Wake every idle M; running Ms notice `stopping` at their next switch.
   s->lock.lock();
   std::vector<M*> ms = s->all_ms;

@@ -92,6 +92,9 @@ struct Sched {
   std::atomic<std::int64_t> ngoroutines{0};
   std::atomic<std::uint64_t> next_goid{1};
   std::atomic<bool> stopping{false};
+  // startm() calls in flight: stop() waits for them before it joins and frees
+  // Ms (a new M is published before its thread id is written).
+  std::atomic<int> starting_ms{0};
 
   // run(): the main goroutine and the thread waiting for it.
   G* main_g = nullptr;
@@ -168,7 +171,10 @@ int set_procs(Sched* s, int n) noexcept;  // returns the previous value
 // again later; never returns if the runtime is deadlocked.
 bool check_dead(Sched* s) noexcept;
 
-// Monotonic nanoseconds (coarse is fine for wait_since).
+// Monotonic nanoseconds, the clock of timers (and of std::chrono::steady_clock).
 std::int64_t nanotime() noexcept;
+// The same clock at tick resolution (1-4 ms) for a few ns: what a goroutine
+// dump needs to say how long a G has waited, stamped on every park.
+std::int64_t coarse_nanotime() noexcept;
 
 }  // namespace goro::sched

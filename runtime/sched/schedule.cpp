@@ -154,6 +154,17 @@ M* mget(Sched* s) noexcept {
 }  // namespace
 
 void startm(Sched* s, P* p, bool spinning) noexcept {
+  // Counted so stop() can wait for us; once stopping, start nothing (stop()
+  // sets the flag before it waits, so it never misses a startm).
+  s->starting_ms.fetch_add(1, std::memory_order_seq_cst);
+  struct Done {
+    Sched* s;
+    ~Done() { s->starting_ms.fetch_sub(1, std::memory_order_seq_cst); }
+  } done{s};
+  if (s->stopping.load(std::memory_order_seq_cst)) {
+    if (spinning) s->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+    return;
+  }
   s->lock.lock();
   if (!p) {
     p = pidle_get(s);

@@ -152,7 +152,7 @@ void finish_switch() noexcept {
       break;
     }
     case AfterSwitch::park: {
-      prev->wait_since_ns = nanotime();
+      prev->wait_since_ns = coarse_nanotime();
       prev->transition(GStatus::running, GStatus::waiting);
       auto commit = m->after_commit;
       void* arg = m->after_arg;
