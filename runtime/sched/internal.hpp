@@ -9,6 +9,9 @@ namespace goro::sched {
 // Run queues (runq.hpp holds the data structures).
 void runq_put(Sched* s, P* p, G* g, bool next) noexcept;   // P owner only
 G* runq_get(P* p) noexcept;                                 // P owner only
+// A G just made runnable: into this M's runnext (it runs next, as in Go), or
+// the global queue from a thread without a P; then wakes an M if needed.
+void put_runnable(Sched* s, G* g) noexcept;
 G* global_get(Sched* s, P* p, int max) noexcept;           // locked; refills p's ring
 
 // Ps and Ms.

@@ -132,16 +132,7 @@ void discard_g(Sched* s, G* g) noexcept {
 void start_g(Sched* s, G* g) noexcept {
   s->ngoroutines.fetch_add(1, std::memory_order_relaxed);
   g->transition(GStatus::idle, GStatus::runnable);
-  M* m = current_m();
-  if (m && m->p && !s->stopping.load(std::memory_order_relaxed)) {
-    // Go's newproc: the new G runs next on this P, its spawner continues.
-    runq_put(s, m->p, g, true);
-  } else {
-    s->lock.lock();
-    s->runq.push_locked(g);
-    s->lock.unlock();
-  }
-  wakep(s);
+  put_runnable(s, g);  // Go's newproc: the new G runs next, its spawner continues
 }
 
 void free_g(Sched* s, P* p, G* g) noexcept {

@@ -47,6 +47,18 @@ void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
   }
 }
 
+void put_runnable(Sched* s, G* g) noexcept {
+  M* m = current_m();
+  if (m && m->p) {
+    runq_put(s, m->p, g, true);
+  } else {
+    s->lock.lock();
+    s->runq.push_locked(g);
+    s->lock.unlock();
+  }
+  wakep(s);
+}
+
 G* runq_get(P* p) noexcept {
   if (p->runnext.load(std::memory_order_relaxed)) {
     if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;

@@ -200,15 +200,7 @@ void ready(G* g) noexcept {
   Sched* s = current_sched();
   g->transition(GStatus::waiting, GStatus::runnable);
   g->wait_reason = WaitReason::none;
-  M* m = current_m();
-  if (m && m->p) {
-    runq_put(s, m->p, g, true);
-  } else {
-    s->lock.lock();
-    s->runq.push_locked(g);
-    s->lock.unlock();
-  }
-  wakep(s);
+  put_runnable(s, g);
 }
 
 void yield() noexcept {

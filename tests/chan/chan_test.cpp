@@ -1,5 +1,6 @@
 // Channels (include/goro/chan.hpp), each test with procs = 1, 2 and 8.
 // Behaviours ported from Go's runtime/chan_test.go and test/chan/*.go.
+#include "tests/chan/support.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -20,15 +21,6 @@ using namespace std::chrono_literals;
 
 class Chan : public Procs {};
 
-template <class F>
-void run_procs(int procs, F&& f) {
-  goro::run(std::forward<F>(f), {.procs = procs});
-}
-
-// Lets other goroutines run until they block (the P is handed off meanwhile).
-void pause() {
-  goro::blocking([] { std::this_thread::sleep_for(20ms); });
-}
 
 template <class F>
 std::string closed_message(F&& f) {

@@ -1,6 +1,7 @@
 // select (include/goro/select.hpp), each test with procs = 1, 2 and 8.
 // Behaviours ported from Go's runtime/chan_test.go (TestSelfSelect,
 // TestSelectFairness, TestNonblockRecvRace, ...) and test/chan/select*.go.
+#include "tests/chan/support.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -21,14 +22,6 @@ using namespace std::chrono_literals;
 
 class Select : public Procs {};
 
-template <class F>
-void run_procs(int procs, F&& f) {
-  goro::run(std::forward<F>(f), {.procs = procs});
-}
-
-void pause() {
-  goro::blocking([] { std::this_thread::sleep_for(20ms); });
-}
 
 TEST_P(Select, HandlerForms) {
   run_procs(GetParam(), [] {

@@ -2,6 +2,7 @@
 // and receiving through random selects over many channels, with exact
 // accounting: every value sent is received exactly once. Sized by
 // GORO_STRESS_SCALE (meson option stress_scale; CI runs 1).
+#include "tests/support/stress.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -16,12 +17,6 @@
 namespace goro::test {
 namespace {
 
-int scale() {
-  const char* s = std::getenv("GORO_STRESS_SCALE");
-  int n = s ? std::atoi(s) : 1;
-  return n > 0 ? n : 1;
-}
-
 class Stress : public Procs {};
 
 // Producers send unique ids through random selects over a set of channels
@@ -34,7 +29,7 @@ class Stress : public Procs {};
 TEST_P(Stress, RandomSelectStorm) {
   goro::run([] {
     const int nchans = 16, producers = 24, consumers = 24;
-    const int per_producer = 10000 * scale();
+    const int per_producer = 10000 * stress_scale();
     const long total = long(producers) * per_producer;
     std::vector<goro::Chan<long>> chans;
     for (int i = 0; i < nchans; ++i)

@@ -2,6 +2,7 @@
 // readying, yielding, locking their thread and blocking at random, with
 // exact accounting at the end. Sized by GORO_STRESS_SCALE (meson option
 // stress_scale; CI runs 1).
+#include "tests/support/stress.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -14,12 +15,6 @@
 
 namespace goro::test {
 namespace {
-
-int scale() {
-  const char* s = std::getenv("GORO_STRESS_SCALE");
-  int n = s ? std::atoi(s) : 1;
-  return n > 0 ? n : 1;
-}
 
 // Each worker does `steps` random actions; every spawned child and every
 // hand-off is counted, so a lost or doubly-run goroutine shows in the totals.
@@ -75,7 +70,7 @@ void worker(Storm& st, Latch& done, int seed, int steps) {
 class Stress : public Procs {};
 
 TEST_P(Stress, RandomStorm) {
-  const int workers = 200 * scale();
+  const int workers = 200 * stress_scale();
   const int steps = 300;
   Storm st;
   goro::run([&] {
@@ -91,7 +86,7 @@ TEST_P(Stress, RandomStorm) {
 }
 
 TEST_P(Stress, RepeatedRunsUnderLoad) {
-  for (int r = 0; r < 20 * scale(); ++r) {
+  for (int r = 0; r < 20 * stress_scale(); ++r) {
     std::atomic<long> ran{0};
     goro::run([&] {
       Latch done(1000);

@@ -1,6 +1,7 @@
 // Sync storms (suite 'stress'): many goroutines and a few foreign threads
 // mixing Mutex, RWMutex, Cond and WaitGroup at random, with exact accounting
 // at the end. Sized by GORO_STRESS_SCALE (meson option stress_scale).
+#include "tests/support/stress.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -15,12 +16,6 @@
 
 namespace goro::test {
 namespace {
-
-int scale() {
-  const char* s = std::getenv("GORO_STRESS_SCALE");
-  int n = s ? std::atoi(s) : 1;
-  return n > 0 ? n : 1;
-}
 
 struct Shared {
   goro::Mutex mu;
@@ -91,7 +86,7 @@ void worker(Shared& s, int seed, int steps) {
 class SyncStress : public Procs {};
 
 TEST_P(SyncStress, RandomStorm) {
-  const int workers = 300 * scale();
+  const int workers = 300 * stress_scale();
   const int steps = 300;
   Shared s;
   goro::run([&] {
