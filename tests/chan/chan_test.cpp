@@ -1,6 +1,7 @@
 // Channels (include/goro/chan.hpp), each test with procs = 1, 2 and 8.
 // Behaviours ported from Go's runtime/chan_test.go and test/chan/*.go.
 #include "tests/chan/support.hpp"
+#include "tests/support/death.hpp"
 #include "tests/sched/support.hpp"
 
 #include <goro/goro.hpp>
@@ -417,7 +418,7 @@ INSTANTIATE_TEST_SUITE_P(Chan, Chan, ::testing::Values(1, 2, 8), procs_name);
 
 class ChanDeath : public ::testing::TestWithParam<int> {
  protected:
-  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+  void SetUp() override { goro::test::use_death_test_style(); }
 };
 
 TEST_P(ChanDeath, NilChannelReceiveDeadlocks) {
