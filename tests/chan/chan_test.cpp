@@ -418,7 +418,10 @@ INSTANTIATE_TEST_SUITE_P(Chan, Chan, ::testing::Values(1, 2, 8), procs_name);
 
 class ChanDeath : public ::testing::TestWithParam<int> {
  protected:
-  void SetUp() override { goro::test::use_death_test_style(); }
+  void SetUp() override {
+    GORO_SKIP_THREADED_DEATH_TEST_UNDER_EMULATOR();
+    goro::test::use_death_test_style();
+  }
 };
 
 TEST_P(ChanDeath, NilChannelReceiveDeadlocks) {
