@@ -224,6 +224,10 @@ void yield() noexcept {
     next = global_get(s, m->p, 0);
     s->lock.unlock();
     if (!next) return;
+    if (next->locked_m && next->locked_m != m) {
+      m->pending_locked = next;  // g0 hands it to its own M, as pick_local does
+      next = nullptr;
+    }
   }
   m->after = AfterSwitch::requeue;
   m->after_g = g;
