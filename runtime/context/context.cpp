@@ -5,6 +5,7 @@
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/sched.hpp"
 #include "runtime/sched/timers.hpp"
+#include "runtime/time/clock.hpp"
 #include <goro/context.hpp>
 #include <goro/go.hpp>
 
@@ -107,14 +108,13 @@ std::pair<Context, CancelFunc> with_deadline(const Context& parent, Clock::time_
   auto [ctx, cancel] = with_cancel(parent);
   auto& s = *ctx.state_;
   s.deadline = t;
-  auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(t - Clock::now()).count();
-  if (left <= 0) {
+  if (t <= Clock::now()) {
     s.cancel(std::make_exception_ptr(deadline_exceeded_error()), true);
     return {ctx, cancel};
   }
   if (!sched::current_sched())
     throw std::logic_error("goro: with_deadline needs a running runtime for its timer");
-  s.timer.when = sched::nanotime() + left;
+  s.timer.when = time::to_nanotime(t);
   s.timer.arg = &s;
   s.timer.fn = [](void* arg, std::int64_t) {
     // As Go's context does with time.AfterFunc, cancel in a new goroutine:

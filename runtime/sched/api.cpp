@@ -18,7 +18,7 @@ namespace {
 sched::Sched* resolve(void* runtime) {
   sched::Sched* s = runtime ? static_cast<sched::Sched*>(runtime) : sched::current_sched();
   if (!s || s != sched::current_sched())
-    throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+    sched::throw_no_runtime();
   return s;
 }
 

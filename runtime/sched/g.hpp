@@ -82,7 +82,6 @@ struct alignas(64) G {
   M* locked_m = nullptr;            // lock_os_thread(): the only M it may run on
   G* next = nullptr;                // intrusive link: run queues, free lists
   G* all_next = nullptr;            // the list of every G (for dumps and deadlock checks)
-  void* param = nullptr;            // passed by the waker to the parked G
   void* fiber = nullptr;            // sanitizer fiber (TSan builds only)
   Closure closure;
   alignas(16) std::byte closure_buf[kInlineClosure];

@@ -21,7 +21,6 @@ enum class AfterSwitch : std::uint8_t {
   requeue,  // yield(): back to the tail of the P's run queue
   park,     // park(): mark waiting, then run the commit function
   exit,     // the G finished: free its stack and recycle it
-  syscall,  // blocking(): nothing to do (the P is already gone)
   requeue_global,  // leaving blocking() with no P to be had: to the global queue
 };
 

@@ -43,6 +43,16 @@ void delete_p(Sched* s, P* p) noexcept {
 Sched* current_sched() noexcept { return g_current.load(std::memory_order_acquire); }
 void set_current_sched(Sched* s) noexcept { g_current.store(s, std::memory_order_release); }
 
+void throw_no_runtime() {
+  throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+}
+
+Sched* running_sched() {
+  Sched* s = current_sched();
+  if (!s) throw_no_runtime();
+  return s;
+}
+
 std::int64_t nanotime() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -87,7 +97,7 @@ Sched::~Sched() {
 // --- Goroutines --------------------------------------------------------------
 
 G* new_g(Sched* s) {
-  if (!s) throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+  if (!s) throw_no_runtime();
   G* g = nullptr;
   M* m = current_m();
   P* p = m ? m->p : nullptr;
@@ -145,7 +155,6 @@ void free_g(Sched* s, P* p, G* g) noexcept {
   g->wait_reason = WaitReason::none;
   g->locked_m = nullptr;
   g->is_main = false;
-  g->param = nullptr;
   g->eh = {};
   g->saved_errno = 0;
   s->ngoroutines.fetch_sub(1, std::memory_order_relaxed);

@@ -117,6 +117,9 @@ struct Sched {
 
 // The running runtime, or nullptr. One at a time per process.
 Sched* current_sched() noexcept;
+// The running runtime; throws std::logic_error saying so when there is none.
+Sched* running_sched();
+[[noreturn]] void throw_no_runtime();
 
 // --- Goroutines --------------------------------------------------------------
 

@@ -260,17 +260,12 @@ void drop_timer_sleeper(Sched* s, M* m) noexcept {
   }
 }
 
-}  // namespace
-
-void stopm(Sched* s, M* m, std::int64_t deadline) noexcept {
-  if (m->p) debug::fatal("stopm: holding a P");
-  s->lock.lock();
-  mput(s, m);
-  bool recheck = check_dead(s);
-  s->lock.unlock();
-  // Sleep until handed a P. The timer sleeper also wakes at its deadline; a
-  // last M that could not decide about a deadlock (foreign threads alive)
-  // asks again now and then.
+// Sleeps m, already counted idle (on the idle list, or as a locked M), until
+// another M hands it a P in next_p. The timer sleeper also wakes at its
+// deadline and, if still on the idle list, takes an idle P itself; a last M
+// that could not decide about a deadlock (foreign threads alive) asks again
+// now and then, backing off.
+void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
   std::int64_t backoff = 100'000'000;
   for (;;) {
     std::int64_t wait = -1;
@@ -313,6 +308,17 @@ void stopm(Sched* s, M* m, std::int64_t deadline) noexcept {
     m->next_p = nullptr;
     acquirep(m, p);
   }
+}
+
+}  // namespace
+
+void stopm(Sched* s, M* m, std::int64_t deadline) noexcept {
+  if (m->p) debug::fatal("stopm: holding a P");
+  s->lock.lock();
+  mput(s, m);
+  bool recheck = check_dead(s);
+  s->lock.unlock();
+  sleep_m(s, m, deadline, recheck);
 }
 
 std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept {
@@ -491,20 +497,10 @@ void stop_locked_m(Sched* s, M* m) noexcept {
   s->nmidle_locked++;
   bool recheck = check_dead(s);
   s->lock.unlock();
-  while (recheck && !m->park.sleep_for(100'000'000)) {
-    s->lock.lock();
-    recheck = check_dead(s);
-    s->lock.unlock();
-  }
-  m->park.sleep();
-  m->park.clear();
+  sleep_m(s, m, 0, recheck);
   s->lock.lock();
   s->nmidle_locked--;
   s->lock.unlock();
-  if (P* p = m->next_p) {
-    m->next_p = nullptr;
-    acquirep(m, p);
-  }
 }
 
 // g is locked to another M: give it our P and stop (Go's startlockedm).

@@ -74,10 +74,32 @@ G* current_g() noexcept {
   return m ? m->curg : nullptr;
 }
 
+namespace {
+
+// Whether m must go through g0 rather than switch G -> G: it has no P, its
+// G is locked to it, a G it picked belongs to another M, the runtime is
+// stopping, or gomaxprocs is retiring its P (g0 drains it). A yield loop
+// that skipped g0 in these cases would keep the P from ever being drained.
+bool needs_g0(Sched* s, M* m) noexcept {
+  return !m->p || m->locked_g || m->pending_locked || s->stopping.load(std::memory_order_relaxed) ||
+         m->p->id >= s->nprocs.load(std::memory_order_relaxed);
+}
+
+// g if m may run it; a G locked to another M is parked in m->pending_locked
+// instead, for g0 to hand over (start_locked_m).
+G* runnable_here(M* m, G* g) noexcept {
+  if (g && g->locked_m && g->locked_m != m) {
+    m->pending_locked = g;
+    return nullptr;
+  }
+  return g;
+}
+
+}  // namespace
+
 G* pick_local(Sched* s, M* m) noexcept {
+  if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
-  if (!p || m->locked_g || s->stopping.load(std::memory_order_relaxed)) return nullptr;
-  if (p->id >= s->nprocs.load(std::memory_order_relaxed)) return nullptr;  // retiring: g0 drains it
   if (p->timers.first() != 0) run_timers(p, nanotime());
   G* g = nullptr;
   if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
@@ -86,11 +108,7 @@ G* pick_local(Sched* s, M* m) noexcept {
     s->lock.unlock();
   }
   if (!g) g = runq_get(p);
-  if (g && g->locked_m && g->locked_m != m) {
-    m->pending_locked = g;  // g0 hands it to its own M
-    return nullptr;
-  }
-  return g;
+  return runnable_here(m, g);
 }
 
 void switch_away(M* m, G* self, G* next) noexcept {
@@ -128,7 +146,6 @@ void finish_switch() noexcept {
   m->after_g = nullptr;
   switch (what) {
     case AfterSwitch::nothing:
-    case AfterSwitch::syscall:
       break;
     case AfterSwitch::requeue:
       prev->transition(GStatus::running, GStatus::runnable);
@@ -212,22 +229,14 @@ void yield() noexcept {
   }
   Sched* s = current_sched();
   G* next = pick_local(s, m);
-  // pick_local declines for structural reasons too (a locked G, a P being
-  // retired by gomaxprocs, the runtime stopping): those need g0, or a yield
-  // loop would keep the P from ever being drained.
-  bool needs_g0 = m->pending_locked || m->locked_g || s->stopping.load(std::memory_order_relaxed) ||
-                  m->p->id >= s->nprocs.load(std::memory_order_relaxed);
-  if (!next && !needs_g0) {
+  if (!next && !needs_g0(s, m)) {
     // Nothing local; the global queue may have work for us.
     if (!s->runq.maybe_nonempty()) return;
     s->lock.lock();
     next = global_get(s, m->p, 0);
     s->lock.unlock();
     if (!next) return;
-    if (next->locked_m && next->locked_m != m) {
-      m->pending_locked = next;  // g0 hands it to its own M, as pick_local does
-      next = nullptr;
-    }
+    next = runnable_here(m, next);
   }
   m->after = AfterSwitch::requeue;
   m->after_g = g;

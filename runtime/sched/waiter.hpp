@@ -39,7 +39,6 @@ class Waiter {
 
   // Free for the layer above: what the waker hands over (Go's sudog fields).
   void* elem = nullptr;      // where a value is moved to or from
-  bool success = false;      // chan: true if a value was delivered, false if closed
   void* owner = nullptr;     // select: which case woke us
   Waiter* next = nullptr;    // intrusive links for wait lists
   Waiter* prev = nullptr;

@@ -1,6 +1,7 @@
 // goro::sleep and goro::after_func over the per-P timer heaps.
 #include "runtime/sched/sched.hpp"
 #include "runtime/sched/timers.hpp"
+#include "runtime/time/clock.hpp"
 #include <goro/go.hpp>
 #include <goro/time.hpp>
 
@@ -8,17 +9,8 @@
 #include <thread>
 
 namespace goro {
-namespace {
-
-std::int64_t to_ns(Clock::duration d) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-}
-
-}  // namespace
-
 void sleep(Clock::duration d) {
-  std::int64_t ns = to_ns(d);
-  if (ns <= 0) return;
+  if (time::nanoseconds(d) <= 0) return;
   sched::G* g = sched::current_g();
   if (!g) {
     std::this_thread::sleep_for(d);
@@ -27,7 +19,7 @@ void sleep(Clock::duration d) {
   // The timer lives on this (parked) stack until it fires; it is armed only
   // once the G is switched out, so its ready() always finds it waiting.
   sched::Timer t;
-  t.when = sched::nanotime() + ns;
+  t.when = time::deadline_after(d);
   t.fn = [](void* gp, std::int64_t) { sched::ready(static_cast<sched::G*>(gp)); };
   t.arg = g;
   sched::park([](sched::G*, void* tp) {
@@ -37,14 +29,13 @@ void sleep(Clock::duration d) {
 }
 
 void after_func(Clock::duration d, std::function<void()> f) {
-  if (!sched::current_sched())
-    throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+  sched::running_sched();
   struct Pending {
     sched::Timer timer;
     std::function<void()> f;
   };
   auto* pending = new Pending{{}, std::move(f)};
-  pending->timer.when = sched::nanotime() + (to_ns(d) > 0 ? to_ns(d) : 0);
+  pending->timer.when = time::deadline_after(d);
   pending->timer.arg = pending;
   pending->timer.fn = [](void* arg, std::int64_t) {
     auto* p = static_cast<Pending*>(arg);

@@ -2,6 +2,7 @@
 // a non-blocking send of the current time on a one-slot channel.
 #include "runtime/sched/sched.hpp"
 #include "runtime/sched/timers.hpp"
+#include "runtime/time/clock.hpp"
 #include <goro/time.hpp>
 
 #include <stdexcept>
@@ -16,20 +17,17 @@ struct TimerState {
   TimerState() {
     timer.arg = this;
     timer.fn = [](void* self, std::int64_t now) {
-      Clock::time_point t{std::chrono::nanoseconds(now)};  // steady_clock is CLOCK_MONOTONIC, as nanotime()
-      static_cast<TimerState*>(self)->c.try_send(t);      // full: the receiver is slow, drop it
+      Clock::time_point t = time::from_nanotime(now);
+      static_cast<TimerState*>(self)->c.try_send(t);  // full: the receiver is slow, drop it
     };
   }
   ~TimerState() {
     if (timer.p) sched::del_timer(&timer);  // the function is not running once this returns
   }
   void arm(Clock::duration d, bool periodic) {
-    if (!sched::current_sched())
-      throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
-    std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-    if (ns < 0) ns = 0;
-    timer.when = sched::nanotime() + ns;
-    timer.period = periodic ? ns : 0;
+    sched::running_sched();
+    timer.when = time::deadline_after(d);
+    timer.period = periodic ? time::nanoseconds(d) : 0;  // Ticker checked d > 0
     sched::add_timer(&timer);
   }
 };
@@ -43,15 +41,13 @@ Chan<Clock::time_point> after(Clock::duration d) {
     sched::Timer timer;
     Chan<Clock::time_point> c{1};
   };
-  if (!sched::current_sched())
-    throw std::logic_error("goro: no runtime is running (call goro::run or create a goro::Runtime)");
+  sched::running_sched();
   auto* once = new Once;
-  std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  once->timer.when = sched::nanotime() + (ns > 0 ? ns : 0);
+  once->timer.when = time::deadline_after(d);
   once->timer.arg = once;
   once->timer.fn = [](void* self, std::int64_t now) {
     auto* o = static_cast<Once*>(self);
-    o->c.try_send(Clock::time_point{std::chrono::nanoseconds(now)});
+    o->c.try_send(time::from_nanotime(now));
     delete o;  // off the heap already; the receiver keeps its own handle to c
   };
   Chan<Clock::time_point> c = once->c;
