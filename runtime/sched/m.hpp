@@ -36,7 +36,10 @@ struct alignas(64) M {
   bool exit_thread = false;        // its locked G exited: the thread goes with it (Go's rule)
   int lock_count = 0;              // lock_os_thread() nesting
   G* pending_locked = nullptr;     // picked on the fast path but locked to another M
-  G* handoff_g = nullptr;          // our locked G, handed over by another M (start_locked_m)
+  // Our locked G, handed over by another M (start_locked_m). Read by this M
+  // in its loop while the hander writes it, so atomic; next_p, by contrast,
+  // is only read after the wake-up that publishes it.
+  std::atomic<G*> handoff_g{nullptr};
   Note park;                       // sleeps here when idle (stopm)
   M* idle_next = nullptr;          // link in Sched::idle_ms
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)

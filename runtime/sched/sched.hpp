@@ -83,7 +83,10 @@ struct Sched {
 
   P* allp[kMaxProcs] = {};
   int allp_len = 0;                // Ps ever created (under lock)
-  std::atomic<int> nprocs{0};      // gomaxprocs: Ps with id < nprocs are live
+  // gomaxprocs: Ps with id < nprocs are live. set_procs publishes new
+  // allp entries before storing it, so a walk of allp[0, nprocs) loads it
+  // with acquire (a relaxed load could see an entry before its write).
+  std::atomic<int> nprocs{0};
 
   // Every G ever allocated, for dumps and the deadlock check.
   Lock allg_lock;

@@ -323,7 +323,7 @@ void stopm(Sched* s, M* m, std::int64_t deadline) noexcept {
 
 std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept {
   std::int64_t earliest = 0;
-  int n = s->nprocs.load(std::memory_order_relaxed);
+  int n = s->nprocs.load(std::memory_order_acquire);
   for (int i = 0; i < n; ++i) {
     std::int64_t next = run_timers(s->allp[i], now);
     if (next != 0 && (earliest == 0 || next < earliest)) earliest = next;
@@ -347,7 +347,7 @@ G* steal_work(Sched* s, M* m) noexcept {
   P* self = m->p;
   constexpr int kRounds = 4;
   for (int round = 0; round < kRounds; ++round) {
-    int n = s->nprocs.load(std::memory_order_relaxed);
+    int n = s->nprocs.load(std::memory_order_acquire);
     // Visit every P once, starting at a random one, with a stride coprime to
     // n (here: 1, but starting offset random) so thieves spread out.
     std::uint32_t start = m->rand();
@@ -448,7 +448,7 @@ G* find_runnable(Sched* s, M* m) noexcept {
     if (was_spinning) {
       m->spinning = false;
       s->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
-      int n = s->nprocs.load(std::memory_order_relaxed);
+      int n = s->nprocs.load(std::memory_order_acquire);
       for (int i = -1; i < n; ++i) {
         bool work = i < 0 ? s->runq.maybe_nonempty()
                           : s->allp[i] && (!s->allp[i]->runq.empty() || s->allp[i]->runnext.load(std::memory_order_seq_cst));
@@ -509,8 +509,8 @@ void stop_locked_m(Sched* s, M* m) noexcept {
 void start_locked_m(Sched* s, M* m, G* g) noexcept {
   M* owner = g->locked_m;
   P* p = releasep(m);
-  owner->handoff_g = g;
   owner->next_p = p;
+  owner->handoff_g.store(g, std::memory_order_release);
   owner->park.wake();
   stopm(s, m);
 }
@@ -547,11 +547,6 @@ void* mstart(void* arg) noexcept {
       // This M runs its locked G and nothing else.
       G* lg = m->locked_g;
       if (s->stopping.load()) break;
-      if (G* g = m->handoff_g; g && m->p) {
-        m->handoff_g = nullptr;
-        execute(m, g);
-        continue;
-      }
       // It may have yielded into our own run queue: run it from there.
       G* g = m->p ? runq_get(m->p) : nullptr;
       if (g == lg) {
@@ -560,7 +555,11 @@ void* mstart(void* arg) noexcept {
       }
       if (g) runq_put(s, m->p, g, false);  // someone else's: stays queued for other Ms
       // Give the P away and sleep until another M hands lg back with a P.
+      // The hand-off is taken only here, holding the P that came with it: an
+      // M that took it while still holding its own P would leave the handed
+      // P stranded in next_p, and the next hand-off would lose it.
       stop_locked_m(s, m);
+      if (G* handed = m->handoff_g.exchange(nullptr, std::memory_order_acquire); handed && m->p) execute(m, handed);
       continue;
     }
     G* g = find_runnable(s, m);
