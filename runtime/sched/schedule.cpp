@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/net/poller.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -64,6 +65,25 @@ G* runq_get(P* p) noexcept {
     if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
   }
   return p->runq.pop();
+}
+
+void inject_glist(Sched* s, GList& gs) noexcept {
+  std::int64_t n = gs.size;
+  if (n == 0) return;
+  for (G* g = gs.head; g; g = g->next) {
+    g->transition(GStatus::waiting, GStatus::runnable);
+    g->wait_reason = WaitReason::none;
+  }
+  M* m = current_m();
+  if (m && m->p) {
+    while (G* g = gs.pop_front()) runq_put(s, m->p, g, false);
+    wakep(s);  // a spinner steals what this M will not get to soon
+    return;
+  }
+  s->lock.lock();
+  s->runq.push_all_locked(gs);
+  s->lock.unlock();
+  for (; n > 0 && s->npidle.load(std::memory_order_seq_cst) > 0; --n) startm(s, nullptr, false);
 }
 
 G* global_get(Sched* s, P* p, int max) noexcept {
@@ -203,6 +223,10 @@ void startm(Sched* s, P* p, bool spinning) noexcept {
   m->spinning = spinning;
   m->next_p = p;
   m->park.wake();
+  // It may be the M sleeping in epoll_wait (sleep_m): it publishes itself
+  // there before it looks at its note, and we look after waking the note.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (s->poll_sleeper.load(std::memory_order_seq_cst) == m) net::netpoll_break();
 }
 
 void wakep(Sched* s) noexcept {
@@ -260,11 +284,40 @@ void drop_timer_sleeper(Sched* s, M* m) noexcept {
   }
 }
 
+// The idle M's sleep when goroutines wait on the poller: epoll_wait instead
+// of the futex, for at most wait ns (< 0: no bound), handing every G the
+// poller readies to the scheduler (inject_glist starts Ms for idle Ps, maybe
+// this one). Returns true once m's note is woken (startm breaks the poll
+// after waking the note), false when the time is up.
+bool poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
+  s->poll_sleeper.store(m, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const std::int64_t until = wait < 0 ? 0 : nanotime() + wait;
+  bool woken = false;
+  for (;;) {
+    if (m->park.woken()) {
+      woken = true;
+      break;
+    }
+    std::int64_t left = -1;
+    if (until) {
+      left = until - nanotime();
+      if (left <= 0) break;
+    }
+    GList gs = net::netpoll(left);
+    net::make_ready(s, gs);
+  }
+  s->poll_sleeper.store(nullptr, std::memory_order_seq_cst);
+  net::release_poll(nanotime());
+  return woken;
+}
+
 // Sleeps m, already counted idle (on the idle list, or as a locked M), until
 // another M hands it a P in next_p. The timer sleeper also wakes at its
 // deadline and, if still on the idle list, takes an idle P itself; a last M
 // that could not decide about a deadlock (foreign threads alive) asks again
-// now and then, backing off.
+// now and then, backing off. While goroutines wait on the poller, one idle M
+// (not a locked one) sleeps in epoll_wait instead (poll_sleep).
 void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
   std::int64_t backoff = 100'000'000;
   for (;;) {
@@ -275,11 +328,15 @@ void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
     } else if (recheck) {
       wait = backoff;
     }
-    if (wait < 0) {
+    const bool poll = wait != 0 && !m->locked_g && net::has_waiters() && net::claim_poll();
+    if (poll) {
+      if (poll_sleep(s, m, wait)) break;
+    } else if (wait < 0) {
       m->park.sleep();
       break;
+    } else if (m->park.sleep_for(wait)) {
+      break;
     }
-    if (m->park.sleep_for(wait)) break;
     s->lock.lock();
     if (deadline) {
       deadline = 0;
@@ -419,6 +476,14 @@ G* find_runnable(Sched* s, M* m) noexcept {
       G* g = global_get(s, p, 0);
       s->lock.unlock();
       if (g) return g;
+    }
+    // The poller, without blocking, unless an M already blocks in it.
+    if (net::has_waiters() && net::last_poll() != 0) {
+      GList gs = net::netpoll(0);
+      if (!gs.empty()) {
+        net::make_ready(s, gs);  // into our P's queue
+        continue;
+      }
     }
     // Steal, unless enough Ms are spinning already (at most half the busy Ps).
     int procs = s->nprocs.load(std::memory_order_relaxed);
