@@ -223,9 +223,9 @@ void startm(Sched* s, P* p, bool spinning) noexcept {
   m->spinning = spinning;
   m->next_p = p;
   m->park.wake();
-  // It may be the M sleeping in epoll_wait (sleep_m): it publishes itself
-  // there before it looks at its note, and we look after waking the note.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // It may be the M sleeping in epoll_wait (poll_sleep): it publishes itself
+  // there before it looks at its note, and we look after waking the note
+  // (all seq_cst), so one of us sees the other.
   if (s->poll_sleeper.load(std::memory_order_seq_cst) == m) net::netpoll_break();
 }
 
@@ -290,8 +290,7 @@ void drop_timer_sleeper(Sched* s, M* m) noexcept {
 // this one). Returns true once m's note is woken (startm breaks the poll
 // after waking the note), false when the time is up.
 bool poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
-  s->poll_sleeper.store(m, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  s->poll_sleeper.store(m, std::memory_order_seq_cst);  // then woken(): see startm
   const std::int64_t until = wait < 0 ? 0 : nanotime() + wait;
   bool woken = false;
   for (;;) {
