@@ -34,7 +34,10 @@
 // Conn, Listener and File are shared handles (copies refer to one socket; a
 // reader and a writer goroutine may each hold one). close() wakes every
 // goroutine blocked in the handle's operations with the closed error; it is
-// idempotent. The last copy's destruction closes too. Reads are serialised
+// idempotent. The last copy's destruction closes too. The fd itself is
+// closed once no operation uses it any more (so its number is never reused
+// under a running call): a goroutine abandoned inside an operation when the
+// runtime shuts down keeps that fd open. Reads are serialised
 // against reads and writes against writes (write() writes all of buf as
 // one unit, even if it takes many partial writes).
 //

@@ -359,17 +359,19 @@ TEST_P(Net, UnixSockets) {
     char dir[] = "/tmp/goro-net-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     std::string path = std::string(dir) + "/sock";
-    std::string abstract = "@goro-net-test-" + std::to_string(getpid());
+    std::string abstract = "@goro-net-test-" + std::to_string(getpid()) + "-" + std::to_string(GetParam());
     for (const std::string& where : {path, abstract}) {
       net::Listener l = net::listen("unix", where);
       EXPECT_EQ(l.addr(), where);
-      serve_echo(l);
+      auto stopped = serve_echo(l);
       net::Conn c = net::dial("unix", where);
       EXPECT_EQ(c.remote_addr(), where);
       c.write(bytes("over unix"));
       EXPECT_EQ(read_full(c, 9), "over unix");
       c.close();
       l.close();
+      stopped.recv();  // the socket is gone now (its file too)
+      EXPECT_THROW(net::dial("unix", where), std::system_error);
     }
     EXPECT_NE(access(path.c_str(), F_OK), 0) << "the listener left its socket file behind";
     rmdir(dir);

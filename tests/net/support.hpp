@@ -38,13 +38,18 @@ inline std::string read_full(const C& c, std::size_t n) {
 }
 
 // An echo server on l: one goroutine per connection, until l is closed.
-inline void serve_echo(goro::net::Listener l) {
-  goro::go([l] {
+// The returned channel is closed once the accept loop has returned (and so
+// let go of the listening socket: an fd is closed only after the last
+// operation using it, and a goroutine abandoned at shutdown never finishes).
+inline goro::Chan<goro::Unit> serve_echo(goro::net::Listener l) {
+  goro::Chan<goro::Unit> stopped(0);
+  goro::go([l, stopped] {
     for (;;) {
       goro::net::Conn c;
       try {
         c = l.accept();
       } catch (const std::system_error&) {
+        stopped.close();
         return;  // closed
       }
       goro::go([c] {
@@ -57,6 +62,7 @@ inline void serve_echo(goro::net::Listener l) {
       });
     }
   });
+  return stopped;
 }
 
 inline int count_threads() {
