@@ -25,28 +25,49 @@ void throw_system_error(int err, const std::string& what) {
   throw std::system_error(err, std::generic_category(), text);
 }
 
+namespace {
+
+// host and port joined Go's way; built by appending (GCC 12 at -O3 warns,
+// wrongly, about operator+ chains here).
+std::string host_port(const char* host, unsigned port, bool brackets) {
+  std::string out;
+  out.reserve(64);
+  if (brackets) out.push_back('[');
+  out.append(host);
+  if (brackets) out.push_back(']');
+  out.push_back(':');
+  out.append(std::to_string(port));
+  return out;
+}
+
+}  // namespace
+
 std::string format_addr(const sockaddr* sa, socklen_t len) {
   char buf[INET6_ADDRSTRLEN];
   switch (sa->sa_family) {
     case AF_INET: {
       auto* in = reinterpret_cast<const sockaddr_in*>(sa);
       inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
-      return std::string(buf) + ":" + std::to_string(ntohs(in->sin_port));
+      return host_port(buf, ntohs(in->sin_port), false);
     }
     case AF_INET6: {
       auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
       if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {  // a dual-stack socket's IPv4 peer: Go prints it as IPv4
         inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, sizeof buf);
-        return std::string(buf) + ":" + std::to_string(ntohs(in6->sin6_port));
+        return host_port(buf, ntohs(in6->sin6_port), false);
       }
       inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-      return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+      return host_port(buf, ntohs(in6->sin6_port), true);
     }
     case AF_UNIX: {
       auto* un = reinterpret_cast<const sockaddr_un*>(sa);
       std::size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
       if (n == 0) return "";
-      if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);  // abstract
+      if (un->sun_path[0] == '\0') {  // abstract
+        std::string out("@");
+        out.append(un->sun_path + 1, n - 1);
+        return out;
+      }
       return std::string(un->sun_path, strnlen(un->sun_path, n));
     }
     default:

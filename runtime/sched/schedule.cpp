@@ -284,18 +284,23 @@ void drop_timer_sleeper(Sched* s, M* m) noexcept {
   }
 }
 
+// How poll_sleep ended.
+enum class PollSleep { woken, timeout, running };
+
 // The idle M's sleep when goroutines wait on the poller: epoll_wait instead
-// of the futex, for at most wait ns (< 0: no bound), handing every G the
-// poller readies to the scheduler (inject_glist starts Ms for idle Ps, maybe
-// this one). Returns true once m's note is woken (startm breaks the poll
-// after waking the note), false when the time is up.
-bool poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
+// of the futex, for at most wait ns (< 0: no bound). When the poll readies
+// goroutines, m takes an idle P itself if it is still on the idle list and
+// runs them (Go's findrunnable after its blocking netpoll): `running`, m
+// holds a P. With no P to be had they go to the global queue for busy Ms.
+// `woken`: m's note was woken (startm breaks the poll after waking it).
+PollSleep poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
   s->poll_sleeper.store(m, std::memory_order_seq_cst);  // then woken(): see startm
   const std::int64_t until = wait < 0 ? 0 : nanotime() + wait;
-  bool woken = false;
+  PollSleep result = PollSleep::timeout;
+  GList gs;
   for (;;) {
     if (m->park.woken()) {
-      woken = true;
+      result = PollSleep::woken;
       break;
     }
     std::int64_t left = -1;
@@ -303,12 +308,27 @@ bool poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
       left = until - nanotime();
       if (left <= 0) break;
     }
-    GList gs = net::netpoll(left);
+    gs = net::netpoll(left);
+    if (gs.empty()) continue;
+    s->lock.lock();
+    P* p = nullptr;
+    if (mtake(s, m)) {  // else a P is on its way to us: its wake follows
+      p = pidle_get(s);
+      if (p) drop_timer_sleeper(s, m);
+      else mput(s, m);
+    }
+    s->lock.unlock();
+    if (p) {
+      acquirep(m, p);
+      result = PollSleep::running;
+      break;
+    }
     net::make_ready(s, gs);
   }
   s->poll_sleeper.store(nullptr, std::memory_order_seq_cst);
   net::release_poll(nanotime());
-  return woken;
+  if (result == PollSleep::running) net::make_ready(s, gs);  // into our P's queue
+  return result;
 }
 
 // Sleeps m, already counted idle (on the idle list, or as a locked M), until
@@ -329,7 +349,9 @@ void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
     }
     const bool poll = wait != 0 && !m->locked_g && net::has_waiters() && net::claim_poll();
     if (poll) {
-      if (poll_sleep(s, m, wait)) break;
+      PollSleep r = poll_sleep(s, m, wait);
+      if (r == PollSleep::running) return;  // off the idle list, with a P and work
+      if (r == PollSleep::woken) break;
     } else if (wait < 0) {
       m->park.sleep();
       break;
