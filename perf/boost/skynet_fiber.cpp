@@ -6,8 +6,8 @@
 //   -> {"bench":"skynet","runtime":"boost",...,"value":<ms>,"unit":"ms",...}
 //
 // Children start with launch::dispatch (the child runs at once, the parent
-// waits in the ready queue), as Boost.Fiber's own skynet examples do, on
-// 16 KiB fixedsize_stack stacks (8 KiB overflows). Measured peak RSS is
+// waits in the ready queue), on
+// 16 KiB fixedsize_stack stacks (8 KiB crashed with SIGSEGV). Measured peak RSS is
 // ~7.5 GB for 1M leaves: Boost.Fiber frees a finished fiber only from its
 // dispatcher, which runs when the ready queue is empty, so every node's fiber
 // stays allocated until the tree is done. That cost is Boost.Fiber's, and the
