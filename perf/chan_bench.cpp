@@ -10,6 +10,9 @@
 //   pingpong/procs:1      main sends on an unbuffered channel, a partner
 //                         receives and answers on another; one iteration =
 //                         one round trip. ns_per_roundtrip.
+//   select_pingpong/procs:1  as pingpong, but both receives are two-case
+//                         selects (the value's channel and a quit channel
+//                         that never fires). ns_per_roundtrip.
 //   buffered_1p1c/procs:N one producer, one consumer, capacity 128; one
 //                         iteration = kItems items. ns_per_item.
 //   buffered_4p4c/procs:N four producers, four consumers, capacity 128.
@@ -51,6 +54,25 @@ void pingpong(benchmark::State& state) {
           benchmark::DoNotOptimize(pong.recv());
         }
         ping.close();
+      },
+      {.procs = static_cast<int>(state.range(0))});
+  per_item(state, "ns_per_roundtrip", static_cast<double>(state.iterations()));
+}
+
+void select_pingpong(benchmark::State& state) {
+  goro::run(
+      [&state] {
+        auto ping = goro::make_chan<int>(), pong = goro::make_chan<int>(), quit = goro::make_chan<int>();
+        goro::go([ping, pong, quit] {
+          for (bool more = true; more;) {
+            goro::select(goro::recv(ping, [&](int v) { pong.send(v); }), goro::recv(quit, [&] { more = false; }));
+          }
+        });
+        for (auto _ : state) {
+          ping.send(1);
+          goro::select(goro::recv(pong, [](int v) { benchmark::DoNotOptimize(v); }), goro::recv(quit));
+        }
+        quit.close();
       },
       {.procs = static_cast<int>(state.range(0))});
   per_item(state, "ns_per_roundtrip", static_cast<double>(state.iterations()));
@@ -140,6 +162,7 @@ void skynet(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(pingpong)->ArgName("procs")->Arg(1)->UseRealTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(select_pingpong)->ArgName("procs")->Arg(1)->UseRealTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(buffered_1p1c)->ArgName("procs")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(buffered_4p4c)->ArgName("procs")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(thread_ring)->ArgName("procs")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);

@@ -8,9 +8,9 @@
 // goroutine. The main goroutine may migrate between Ms, so the CPU-time
 // column is meaningless; read the real time (UseRealTime) and the counters.
 //
-//   spawn_join/procs:N   one iteration = go() a batch of kBatch goroutines that
-//                        each count a Latch down, then wait on the Latch.
-//                        ns_per_goroutine = real time / goroutines.
+//   spawn_join/procs:N   one iteration = wg.add(kBatch), go() kBatch goroutines
+//                        that each call wg.done(), wg.wait(): exactly Go's
+//                        BenchmarkSpawnJoin. ns_per_goroutine = real time / goroutines.
 //   yield_pingpong/procs:1  main and one partner goroutine both loop on
 //                        goro::yield(); one iteration = one yield by each,
 //                        i.e. two switches. ns_per_yield = real time / yields.
@@ -36,10 +36,11 @@ void spawn_join(benchmark::State& state) {
   const int procs = static_cast<int>(state.range(0));
   goro::run(
       [&state] {
+        goro::WaitGroup wg;
         for (auto _ : state) {
-          goro::test::Latch latch(kBatch);
-          for (int i = 0; i < kBatch; ++i) goro::go([&latch] { latch.count_down(); });
-          latch.wait();
+          wg.add(kBatch);
+          for (int i = 0; i < kBatch; ++i) goro::go([&wg] { wg.done(); });
+          wg.wait();
         }
       },
       {.procs = procs});

@@ -3,6 +3,8 @@
 //	GOFLAGS=-mod=mod GOPROXY=off go test -bench Chan -cpu 1,2
 //
 // BenchmarkChanPingPong: one op = a round trip over two unbuffered channels.
+// BenchmarkChanSelectPingPong: as PingPong, but both receives are two-case
+// selects (the value's channel and a quit channel that never fires).
 // BenchmarkChanBuffered1P1C / 4P4C: one op = 100,000 items through a
 // channel of capacity 128 (ns/item = op time / 100,000).
 // BenchmarkChanThreadRing: 503 goroutines in a ring pass a token 100,000
@@ -38,6 +40,33 @@ func BenchmarkChanPingPong(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	close(ping)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N), "ns/roundtrip")
+}
+
+func BenchmarkChanSelectPingPong(b *testing.B) {
+	ping, pong, quit := make(chan int), make(chan int), make(chan int)
+	go func() {
+		for {
+			select {
+			case v := <-ping:
+				pong <- v
+			case <-quit:
+				return
+			}
+		}
+	}()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		ping <- 1
+		select {
+		case <-pong:
+		case <-quit:
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	close(quit)
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N), "ns/roundtrip")
 }
 

@@ -2,7 +2,7 @@
 //
 //	GOFLAGS=-mod=mod GOPROXY=off go test -bench . -cpu 1,2 -benchtime 2s
 //
-// BenchmarkSpawnJoin: one op = start a batch of 10,000 goroutines that each
+// BenchmarkSpawnJoin: one op = wg.Add(10,000), start 10,000 goroutines that each
 // call wg.Done, then wg.Wait; ns/goroutine = op time / 10,000.
 // (b.Elapsed is Go 1.20+, so the timed region is measured with time.Now.)
 // BenchmarkGosched: two goroutines (the benchmark's and a partner) both loop
