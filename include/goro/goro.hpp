@@ -4,6 +4,7 @@
 #include <goro/chan.hpp>
 #include <goro/context.hpp>
 #include <goro/go.hpp>
+#include <goro/net.hpp>
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
 #include <goro/stats.hpp>

@@ -40,14 +40,17 @@ class Lock {
 // clear, and only when no wake() can be in flight.
 class Note {
  public:
+  // seq_cst, as is woken(): the M sleeping in epoll_wait instead of on its
+  // note publishes itself (Sched::poll_sleeper) and then checks woken(); its
+  // waker wakes the note and then reads poll_sleeper (schedule.cpp, startm).
   void wake() noexcept {
-    if (word_.exchange(1, std::memory_order_release) == 0) futex_wake(word_, 1);
+    if (word_.exchange(1, std::memory_order_seq_cst) == 0) futex_wake(word_, 1);
   }
   void sleep() noexcept;
   // Returns false if the timeout passed without a wake().
   bool sleep_for(std::int64_t timeout_ns) noexcept;
   void clear() noexcept { word_.store(0, std::memory_order_relaxed); }
-  bool woken() const noexcept { return word_.load(std::memory_order_acquire) != 0; }
+  bool woken() const noexcept { return word_.load(std::memory_order_seq_cst) != 0; }
 
  private:
   std::atomic<std::uint32_t> word_{0};

@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/net/poller.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -212,10 +213,13 @@ void stop(Sched* s) noexcept {
   std::vector<M*> ms = s->all_ms;
   for (M* m = s->idle_ms; m; m = m->idle_next) m->park.wake();
   s->lock.unlock();
+  net::netpoll_break();  // the idle M sleeping in epoll_wait, if any
   for (M* m : ms) {
     m->park.wake();
+    net::netpoll_break();  // it may have gone back into epoll_wait after the first break
     pthread_join(m->thread, nullptr);
   }
+  net::forget_runtime(s);  // goroutines abandoned on the poller; deadline timers
   set_current_sched(nullptr);
   s->~Sched();
   alloc::free(s);

@@ -113,6 +113,9 @@ struct Sched {
   // timer added before sleep_until wakes an M (timers.hpp).
   std::atomic<std::int64_t> sleep_until{0};
   std::atomic<M*> timer_sleeper{nullptr};  // written under lock
+  // The idle M blocked in epoll_wait instead of on its futex (at most one,
+  // runtime/net/poller.hpp): waking it takes a netpoll_break() too.
+  std::atomic<M*> poll_sleeper{nullptr};
 
   std::atomic<std::uint64_t> syscall_handoffs{0};
   std::atomic<std::uint64_t> preemptions{0};
@@ -151,6 +154,10 @@ void park(bool (*commit)(G* g, void* arg), void* arg, WaitReason reason) noexcep
 void ready(G* g) noexcept;
 // runtime.Gosched(): lets other runnable goroutines run.
 void yield() noexcept;
+// Makes every G of gs (all parked) runnable at once (Go's injectglist): into
+// the current P's queue when there is one, else the global queue, starting
+// an M for each idle P. The poller hands its ready Gs over this way.
+void inject_glist(Sched* s, GList& gs) noexcept;
 
 // --- System calls ------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/net/poller.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -64,6 +65,25 @@ G* runq_get(P* p) noexcept {
     if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
   }
   return p->runq.pop();
+}
+
+void inject_glist(Sched* s, GList& gs) noexcept {
+  std::int64_t n = gs.size;
+  if (n == 0) return;
+  for (G* g = gs.head; g; g = g->next) {
+    g->transition(GStatus::waiting, GStatus::runnable);
+    g->wait_reason = WaitReason::none;
+  }
+  M* m = current_m();
+  if (m && m->p) {
+    while (G* g = gs.pop_front()) runq_put(s, m->p, g, false);
+    wakep(s);  // a spinner steals what this M will not get to soon
+    return;
+  }
+  s->lock.lock();
+  s->runq.push_all_locked(gs);
+  s->lock.unlock();
+  for (; n > 0 && s->npidle.load(std::memory_order_seq_cst) > 0; --n) startm(s, nullptr, false);
 }
 
 G* global_get(Sched* s, P* p, int max) noexcept {
@@ -203,6 +223,10 @@ void startm(Sched* s, P* p, bool spinning) noexcept {
   m->spinning = spinning;
   m->next_p = p;
   m->park.wake();
+  // It may be the M sleeping in epoll_wait (poll_sleep): it publishes itself
+  // there before it looks at its note, and we look after waking the note
+  // (all seq_cst), so one of us sees the other.
+  if (s->poll_sleeper.load(std::memory_order_seq_cst) == m) net::netpoll_break();
 }
 
 void wakep(Sched* s) noexcept {
@@ -260,11 +284,59 @@ void drop_timer_sleeper(Sched* s, M* m) noexcept {
   }
 }
 
+// How poll_sleep ended.
+enum class PollSleep { woken, timeout, running };
+
+// The idle M's sleep when goroutines wait on the poller: epoll_wait instead
+// of the futex, for at most wait ns (< 0: no bound). When the poll readies
+// goroutines, m takes an idle P itself if it is still on the idle list and
+// runs them (Go's findrunnable after its blocking netpoll): `running`, m
+// holds a P. With no P to be had they go to the global queue for busy Ms.
+// `woken`: m's note was woken (startm breaks the poll after waking it).
+PollSleep poll_sleep(Sched* s, M* m, std::int64_t wait) noexcept {
+  s->poll_sleeper.store(m, std::memory_order_seq_cst);  // then woken(): see startm
+  const std::int64_t until = wait < 0 ? 0 : nanotime() + wait;
+  PollSleep result = PollSleep::timeout;
+  GList gs;
+  for (;;) {
+    if (m->park.woken()) {
+      result = PollSleep::woken;
+      break;
+    }
+    std::int64_t left = -1;
+    if (until) {
+      left = until - nanotime();
+      if (left <= 0) break;
+    }
+    gs = net::netpoll(left);
+    if (gs.empty()) continue;
+    s->lock.lock();
+    P* p = nullptr;
+    if (mtake(s, m)) {  // else a P is on its way to us: its wake follows
+      p = pidle_get(s);
+      if (p) drop_timer_sleeper(s, m);
+      else mput(s, m);
+    }
+    s->lock.unlock();
+    if (p) {
+      acquirep(m, p);
+      result = PollSleep::running;
+      break;
+    }
+    net::make_ready(s, gs);
+  }
+  s->poll_sleeper.store(nullptr, std::memory_order_seq_cst);
+  net::release_poll(nanotime());
+  if (result == PollSleep::running) net::make_ready(s, gs);  // into our P's queue
+  return result;
+}
+
 // Sleeps m, already counted idle (on the idle list, or as a locked M), until
 // another M hands it a P in next_p. The timer sleeper also wakes at its
 // deadline and, if still on the idle list, takes an idle P itself; a last M
 // that could not decide about a deadlock (foreign threads alive) asks again
-// now and then, backing off.
+// now and then, backing off. While goroutines wait on the poller, one idle M
+// (not a locked one) sleeps in epoll_wait instead (poll_sleep).
 void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
   std::int64_t backoff = 100'000'000;
   for (;;) {
@@ -275,11 +347,17 @@ void sleep_m(Sched* s, M* m, std::int64_t deadline, bool recheck) noexcept {
     } else if (recheck) {
       wait = backoff;
     }
-    if (wait < 0) {
+    const bool poll = wait != 0 && !m->locked_g && net::has_waiters() && net::claim_poll();
+    if (poll) {
+      PollSleep r = poll_sleep(s, m, wait);
+      if (r == PollSleep::running) return;  // off the idle list, with a P and work
+      if (r == PollSleep::woken) break;
+    } else if (wait < 0) {
       m->park.sleep();
       break;
+    } else if (m->park.sleep_for(wait)) {
+      break;
     }
-    if (m->park.sleep_for(wait)) break;
     s->lock.lock();
     if (deadline) {
       deadline = 0;
@@ -419,6 +497,14 @@ G* find_runnable(Sched* s, M* m) noexcept {
       G* g = global_get(s, p, 0);
       s->lock.unlock();
       if (g) return g;
+    }
+    // The poller, without blocking, unless an M already blocks in it.
+    if (net::has_waiters() && net::last_poll() != 0) {
+      GList gs = net::netpoll(0);
+      if (!gs.empty()) {
+        net::make_ready(s, gs);  // into our P's queue
+        continue;
+      }
     }
     // Steal, unless enough Ms are spinning already (at most half the busy Ps).
     int procs = s->nprocs.load(std::memory_order_relaxed);

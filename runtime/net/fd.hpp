@@ -1,0 +1,87 @@
+// FdState: one open non-blocking fd registered with the poller, shared by
+// every copy of a Conn, Listener or File handle (Go's internal/poll.FD).
+//
+// Lifetime (Go's fdMutex reference count): every operation holds a
+// reference while it uses the fd. close() marks the state closed and evicts
+// waiters; the fd itself is closed, and the PollDesc recycled, by whoever
+// drops the last reference, so no operation ever issues a syscall on an fd
+// number that may already belong to another file.
+//
+// Reads are serialised by read_mu, writes by write_mu (goro::Mutex: parks
+// the goroutine), so each poll slot has at most one waiter and a write()
+// goes out as one unit.
+#pragma once
+
+#include "runtime/net/poller.hpp"
+#include <goro/net.hpp>
+#include <goro/sync.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace goro::net::detail {
+
+enum class Kind : std::uint8_t { stream, listener, file };
+
+struct FdState {
+  FdState(int fd, Kind kind, std::string net);  // registers fd; closes it and throws on failure
+  ~FdState();
+  FdState(const FdState&) = delete;
+  FdState& operator=(const FdState&) = delete;
+
+  int fd;
+  Kind kind;
+  std::string net;          // "tcp", "tcp6", "unix", "file": for messages
+  std::string laddr, raddr;
+  std::string unlink_path;  // a unix listener's socket file, removed at close
+  PollDesc* pd = nullptr;
+  goro::Mutex read_mu;
+  goro::Mutex write_mu;
+
+  // Bit 63: closed. Low bits: operations in flight.
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
+  std::atomic<std::uint64_t> refs{0};
+  std::atomic<bool> destroyed{false};
+
+  std::size_t read(std::span<std::byte> buf);
+  std::size_t write(std::span<const std::byte> buf);
+  int accept(std::string& raddr_out);  // the new connection's fd, non-blocking
+  // Waits for a non-blocking connect() in progress to finish; throws on failure.
+  void finish_connect(const std::string& what);
+  void close() noexcept;
+  void set_deadline(Clock::time_point t, bool read, bool write);
+
+  // An operation's reference: throws the closed error if the fd is closed.
+  class Op {
+   public:
+    Op(FdState* s, const char* op);
+    ~Op();
+    Op(const Op&) = delete;
+    Op& operator=(const Op&) = delete;
+
+   private:
+    FdState* s_;
+  };
+
+  // "read tcp 127.0.0.1:1->127.0.0.1:2" (Go's OpError prefix).
+  std::string describe(const char* op) const;
+  [[noreturn]] void throw_errno(const char* op, int err) const;
+  [[noreturn]] void throw_wait(const char* op, WaitResult r) const;
+  void wait(const char* op, Mode m);  // poll_wait, throwing on close or timeout
+
+ private:
+  void destroy() noexcept;
+  void release() noexcept;
+};
+
+// Builds the what() text and throws std::system_error: "<what> (ENAME)".
+[[noreturn]] void throw_system_error(int err, const std::string& what);
+
+// The address text of a socket address, Go's form.
+std::string format_addr(const sockaddr* sa, socklen_t len);
+
+}  // namespace goro::net::detail
