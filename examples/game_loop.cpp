@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   constexpr long kMaxTicks = 2000;  // 10 s: a bound, not an expectation
   int failures = 0;
 
-  goro::Runtime rt({.procs = 2});  // the Ms and Ps start here; this thread is not one of them
+  goro::Runtime rt({.procs = 2});  // two Ps; threads start as goroutines need them, never this one
 
   World world;
   world.xs.assign(nbots, 0);
