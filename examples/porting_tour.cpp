@@ -1,5 +1,5 @@
 // Every C++ snippet of docs/porting-from-go.md, compiled and run. The
-// `doc-snippets` test (scripts/check-doc-snippets.py) fails when a snippet in
+// `doc-snippets-porting` test (scripts/check-doc-snippets.py) fails when a snippet in
 // the doc is not found here line for line, so edit both together: the
 // snippet bodies below are verbatim, the code around them sets up what they
 // use and checks what they did.
