@@ -1,6 +1,6 @@
 // goro's headline demo: a short tour, each line with its figure. It grows
 // with the runtime (channels, preemption, the poller); for goro beside Go
-// 1.19 and Boost.Context in one run, see perf/.
+// 1.19 and Boost in one run, see perf/compare.
 #include <goro/goro.hpp>
 
 #include "arch/context.hpp"
@@ -135,6 +135,6 @@ int main() {
     return 0;
   });
   if (status != 0) return status;
-  std::printf("\nNext: preemption, the poller. Benchmarks beside Go 1.19: perf/. Porting from Go: docs/.\n");
+  std::printf("\nSide by side with Go 1.19 and Boost: perf/compare. Porting from Go: docs/porting-from-go.md.\n");
   return 0;
 }
