@@ -95,9 +95,15 @@ void client_writer(goro::net::Conn c, Outbox out) {
 }
 
 void handle_conn(Hub hub, goro::net::Conn c) {
+  std::string who;
+  try {
+    who = c.remote_addr();
+  } catch (const std::system_error&) {  // gone already (ENOTCONN)
+    c.close();
+    return;
+  }
   Outbox out = goro::make_chan<std::string>(16);
   goro::go(client_writer, c, out);
-  const std::string who = c.remote_addr();
   hub.entering.send(out);  // registered before anything below is broadcast
   out.send("You are " + who);
   hub.messages.send(who + " has arrived");
