@@ -21,6 +21,8 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <span>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -71,6 +73,33 @@ int main() {
 // --- Directions ---------------------------------------------------------------
 void produce(goro::Chan<int> out) { out.send(1); out.close(); }  // out: send-only by convention
 void consume(goro::Chan<int> in) { for (int v : in) use(v); }    // in: receive-only by convention
+
+// --- Networking ---------------------------------------------------------------
+void echo(goro::net::Conn c) {
+  std::byte buf[4096];
+  try {
+    for (;;) {
+      c.set_read_deadline(goro::Clock::now() + 30s);
+      std::size_t n = c.read(buf);  // 0: the peer closed its end
+      if (n == 0) break;
+      c.write(std::span(buf, n));   // writes all of it, or throws
+    }
+  } catch (const std::exception&) {  // std::system_error, goro::net::timeout_error
+  }
+  c.close();
+}
+
+void serve(goro::net::Listener ln) {
+  for (;;) {
+    goro::net::Conn conn;
+    try {
+      conn = ln.accept();
+    } catch (const std::system_error&) {
+      return;  // ln.close() was called
+    }
+    goro::go(echo, conn);
+  }
+}
 
 // --- thread_local after a switch (defined, never called: it is the bug) -------
 thread_local int calls = 0;
@@ -350,6 +379,27 @@ void tour_blocking() {
   check(bytes == 5, "blocking: a read(2) that waits for another goroutine");
 }
 
+void tour_net() {
+  goro::net::Listener ln = goro::net::listen("tcp", "127.0.0.1:0");  // port 0: any free port
+  goro::go(serve, ln);
+  goro::net::Conn c = goro::net::dial("tcp", ln.addr());
+  const std::string hello = "hello, echo";
+  c.write(std::as_bytes(std::span(hello)));
+  std::string back(hello.size(), '\0');
+  std::size_t got = 0;
+  while (got < back.size()) {
+    std::size_t n = c.read(std::as_writable_bytes(std::span(back)).subspan(got));
+    if (n == 0) break;
+    got += n;
+  }
+  c.close_write();  // the echo goroutine reads 0 and closes its end
+  std::byte rest[1];
+  bool closed = c.read(rest) == 0;
+  c.close();
+  ln.close();
+  check(back == hello && closed, "net: listen, accept in a goroutine, dial, echo");
+}
+
 }  // namespace
 
 int main() {
@@ -372,6 +422,7 @@ int main() {
     tour_panics();
     tour_no_gc();
     tour_blocking();
+    tour_net();
     return failures ? 1 : 0;
   }, {.procs = 1});  // one P: blocking() must hand it off for the writer to run
   if (rc != 0) std::fprintf(stderr, "FAIL: %d snippet checks failed\n", failures);
