@@ -3,6 +3,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/debug/schedtrace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -81,7 +82,10 @@ Sched::~Sched() {
     G* next = g->all_next;
     if (g->closure.invoke) g->closure.destroy(g->closure.self);
     if (g->closure.heap) alloc::free(g->closure.self);
-    if (g->stack) stacks.release(g->stack);
+    if (g->stack) {
+      sanitizer::unpoison(g->stack.lo, g->stack.size());
+      stacks.release(g->stack);
+    }
     sanitizer::destroy_fiber(g->fiber);
     g->~G();
     alloc::free(g);
@@ -175,6 +179,8 @@ stack::Stack stack_get(Sched* s, P* p) {
 }
 
 void stack_put(Sched* s, P* p, stack::Stack st) noexcept {
+  // A dead G's bottom frames never returned: their redzones are still poisoned.
+  sanitizer::unpoison(st.lo, st.size());
   if (p && p->nstacks < P::kStackCache) {
     p->stacks[p->nstacks++] = st;
     return;
@@ -199,6 +205,8 @@ Sched* start(const Config& c) {
   stack::install_overflow_handler();
   stack::set_goroutine_id_source(&current_goroutine_id);
   debug::install_panic_handler();
+  debug::install_sigquit_handler();
+  debug::start_schedtrace(s);
   return s;
 }
 
@@ -216,6 +224,7 @@ void stop(Sched* s) noexcept {
     m->park.wake();
     pthread_join(m->thread, nullptr);
   }
+  debug::stop_schedtrace(s);
   set_current_sched(nullptr);
   s->~Sched();
   alloc::free(s);

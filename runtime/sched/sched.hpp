@@ -114,6 +114,10 @@ struct Sched {
   std::atomic<std::int64_t> sleep_until{0};
   std::atomic<M*> timer_sleeper{nullptr};  // written under lock
 
+  // Threads of the runtime's own that are not Ms (GORODEBUG=schedtrace's):
+  // the deadlock check counts them as ours, not as foreign threads.
+  std::atomic<int> helper_threads{0};
+
   std::atomic<std::uint64_t> syscall_handoffs{0};
   std::atomic<std::uint64_t> preemptions{0};
 };
