@@ -50,6 +50,7 @@ struct alignas(64) M {
   M* idle_next = nullptr;          // link in Sched::idle_ms
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)
   std::uint32_t fastrand = 0;
+  void* trace = nullptr;           // GORO_TRACE's event buffer (debug/trace.cpp), if tracing
 
   // This thread's C++ exception state (libstdc++'s __cxa_eh_globals, laid
   // out as ExceptionState) and errno, cached at thread start: the switch

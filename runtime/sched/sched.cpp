@@ -4,6 +4,7 @@
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/debug/schedtrace.hpp"
+#include "runtime/debug/trace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -207,6 +208,7 @@ Sched* start(const Config& c) {
   debug::install_panic_handler();
   debug::install_sigquit_handler();
   debug::start_schedtrace(s);
+  debug::trace::init();
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/debug/trace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -37,6 +38,8 @@ inline void swap_thread_state(M* m, G* self, G* next) noexcept {
 arch::Context prepare_to_run(M* m, G* g) {
   g->transition(GStatus::runnable, GStatus::running);
   m->curg = g;
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::g_start(m, g);
   P* p = m->p;
   p->schedtick++;
   p->count(p->switches);
@@ -113,6 +116,8 @@ G* pick_local(Sched* s, M* m) noexcept {
 }
 
 void switch_away(M* m, G* self, G* next) noexcept {
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::g_stop(m, self);
   arch::Context target;
   if (next) {
     target = prepare_to_run(m, next);
