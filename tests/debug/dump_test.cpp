@@ -22,6 +22,14 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
+// Parked goroutines' traces come from their saved switch frames, whose
+// layout the dump knows for the asm backend only (-Dswitch=boost: none).
+#if defined(GORO_SWITCH_ASM)
+constexpr bool kParkedTraces = true;
+#else
+constexpr bool kParkedTraces = false;
+#endif
+
 // Named frames the dumps must show. noinline so each keeps its own frame.
 __attribute__((noinline)) void dumptest_chan_receiver(goro::Chan<int> ch) { (void)ch.recv(); }
 __attribute__((noinline)) void dumptest_selector(goro::Chan<int> a, goro::Chan<int> b) {
@@ -83,10 +91,12 @@ TEST_P(Dump, ShowsEveryWaitReasonAndFunction) {
     EXPECT_THAT(d, HasSubstr("[sleep]:\n"));
     EXPECT_THAT(d, HasSubstr("[sync.Mutex.Lock]:\n"));
     EXPECT_THAT(d, HasSubstr("[sync.WaitGroup.Wait]:\n"));
-    // Each parked goroutine's trace names the function it waits in.
+    // Each parked goroutine's trace names the function it waits in (saved
+    // switch frames are unwound with the asm backend's layout only).
     for (const char* fn : {"dumptest_chan_receiver", "dumptest_selector", "dumptest_sleeper",
                            "dumptest_mutex_waiter", "dumptest_waitgroup_waiter"})
-      EXPECT_THAT(d, HasSubstr(std::string("goro::test::(anonymous namespace)::") + fn)) << d;
+      EXPECT_THAT(d, HasSubstr(std::string(kParkedTraces ? "goro::test::(anonymous namespace)::" : "") +
+                               (kParkedTraces ? fn : "(no trace: parked goroutines are unwound with the asm"))) << d;
     // Its own goroutine is running, traced from the caller of dump_goroutines.
     std::string self = "goroutine " + std::to_string(goro::goroutine_id()) + " [running]:\n";
     EXPECT_THAT(d, HasSubstr(self + "goro::test::(anonymous namespace)::dump_to_string"));
@@ -121,7 +131,9 @@ TEST_P(Dump, ManyGoroutinesAreSummarisedByStateAndStack) {
     EXPECT_THAT(d, HasSubstr("goroutine profile: total 1001\n"));
     EXPECT_THAT(d, HasSubstr("\n1000 chan receive\n1 running\n"));
     EXPECT_THAT(d, HasSubstr("1000 goroutines [chan receive] with this stack, e.g. goroutine "));
-    EXPECT_THAT(d, HasSubstr("dumptest_chan_receiver"));
+    if (kParkedTraces) {
+      EXPECT_THAT(d, HasSubstr("dumptest_chan_receiver"));
+    }
     EXPECT_THAT(d, HasSubstr("1 goroutine [running] with this stack"));
     EXPECT_LT(d.size(), 20000u) << "a summary, not a thousand traces";
     ch.close();
@@ -159,7 +171,8 @@ TEST(Sigquit, PrintsTheDumpAndExits2) {
     kill(getpid(), SIGQUIT);
     for (;;) goro::sleep(1s);
   }), ::testing::ExitedWithCode(2),
-              "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n[^\n]*dumptest_chan_receiver");
+              kParkedTraces ? "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n[^\n]*dumptest_chan_receiver"
+                            : "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n");
 }
 
 TEST(Godebug, Parses) {
