@@ -157,6 +157,11 @@ void free_g(Sched* s, P* p, G* g) noexcept {
     g->stack = {};
   }
   g->context = nullptr;
+  // TSan keeps fibers like threads and dies past 8128 of them: a dead G's
+  // goes now (it is not the running fiber: we are on the next context), and
+  // a G gets a fresh one at its next first run.
+  sanitizer::destroy_fiber(g->fiber);
+  g->fiber = nullptr;
   g->wait_reason = WaitReason::none;
   g->locked_m = nullptr;
   g->is_main = false;
