@@ -83,30 +83,30 @@ backtrace_state* symbolizer() noexcept {
   return s;
 }
 
+// The frames one pc stands for: innermost (inlined) first, the function
+// that holds the code last.
 struct Lookup {
-  std::FILE* out;
-  std::uintptr_t pc;
-  int frames = 0;
+  static constexpr int kMax = 16;
+  struct Frame {
+    const char* function;
+    const char* file;
+    int line;
+  } frames[kMax];
+  int n = 0;
+  const char* symbol = nullptr;  // from the symbol table: a linkage name
+  std::uintptr_t symval = 0;
 };
 
 int on_pcinfo(void* data, std::uintptr_t, const char* file, int line, const char* function) {
   auto* l = static_cast<Lookup*>(data);
-  if (!function) return 0;  // no DWARF for this pc: the symbol table below
-  print_name(l->out, function);
-  if (file)
-    std::fprintf(l->out, "\t%s:%d pc=%p\n", file, line, reinterpret_cast<void*>(l->pc));
-  else
-    std::fprintf(l->out, "\tpc=%p\n", reinterpret_cast<void*>(l->pc));
-  l->frames++;
+  if (function && l->n < Lookup::kMax) l->frames[l->n++] = {function, file, line};
   return 0;
 }
 
 void on_syminfo(void* data, std::uintptr_t, const char* symname, std::uintptr_t symval, std::uintptr_t) {
   auto* l = static_cast<Lookup*>(data);
-  print_name(l->out, symname);
-  std::fprintf(l->out, "\t+0x%lx pc=%p\n", static_cast<unsigned long>(symname ? l->pc - symval : 0),
-               reinterpret_cast<void*>(l->pc));
-  l->frames++;
+  l->symbol = symname;
+  l->symval = symval;
 }
 
 void on_error(void*, const char*, int) {}
@@ -116,10 +116,26 @@ void on_error(void*, const char*, int) {}
 void print_pc(std::FILE* out, std::uintptr_t pc) noexcept {
 #if defined(GORO_HAVE_LIBBACKTRACE)
   if (backtrace_state* s = symbolizer()) {
-    Lookup l{out, pc};
+    Lookup l;
     backtrace_pcinfo(s, pc - 1, &on_pcinfo, &on_error, &l);
-    if (l.frames == 0) backtrace_syminfo(s, pc - 1, &on_syminfo, &on_error, &l);
-    if (l.frames > 0) return;
+    backtrace_syminfo(s, pc - 1, &on_syminfo, &on_error, &l);
+    // DWARF names inlined functions as written (often unqualified); the
+    // function holding the code is named by its symbol when there is one:
+    // the qualified, demangled linkage name.
+    for (int i = 0; i < l.n; ++i) {
+      bool outermost = i == l.n - 1;
+      print_name(out, outermost && l.symbol ? l.symbol : l.frames[i].function);
+      if (l.frames[i].file)
+        std::fprintf(out, "\t%s:%d pc=%p\n", l.frames[i].file, l.frames[i].line, reinterpret_cast<void*>(pc));
+      else
+        std::fprintf(out, "\tpc=%p\n", reinterpret_cast<void*>(pc));
+    }
+    if (l.n > 0) return;
+    if (l.symbol) {  // no debug info: the symbol and the offset into it
+      print_name(out, l.symbol);
+      std::fprintf(out, "\t+0x%lx pc=%p\n", static_cast<unsigned long>(pc - l.symval), reinterpret_cast<void*>(pc));
+      return;
+    }
   }
 #endif
   // libunwind's names (symbol table, no file:line): they come through a

@@ -32,15 +32,25 @@ constexpr bool kParkedTraces = false;
 
 // Named frames the dumps must show. noinline so each keeps its own frame.
 __attribute__((noinline)) void dumptest_chan_receiver(goro::Chan<int> ch) { (void)ch.recv(); }
+// The empty asm after each call keeps it from being a tail call (which would
+// take the function's frame off the stack).
 __attribute__((noinline)) void dumptest_selector(goro::Chan<int> a, goro::Chan<int> b) {
   goro::select(goro::recv(a), goro::recv(b));
+  __asm__ volatile("" ::: "memory");
 }
-__attribute__((noinline)) void dumptest_sleeper() { goro::sleep(1h); }
+__attribute__((noinline)) void dumptest_sleeper() {
+  goro::sleep(1h);
+  __asm__ volatile("" ::: "memory");
+}
 __attribute__((noinline)) void dumptest_mutex_waiter(goro::Mutex& mu) {
   mu.lock();
   mu.unlock();
+  __asm__ volatile("" ::: "memory");
 }
-__attribute__((noinline)) void dumptest_waitgroup_waiter(goro::WaitGroup& wg) { wg.wait(); }
+__attribute__((noinline)) void dumptest_waitgroup_waiter(goro::WaitGroup& wg) {
+  wg.wait();
+  __asm__ volatile("" ::: "memory");
+}
 
 __attribute__((noinline)) std::string dump_to_string() {
   char* buf = nullptr;
@@ -104,14 +114,14 @@ TEST_P(Dump, ShowsEveryWaitReasonAndFunction) {
     EXPECT_THAT(d, HasSubstr("dump_test.cpp:"));  // file:line from the debug info
 #endif
     // Go's layout: "goroutine N [reason]:" headers, one per goroutine.
-    std::regex header("goroutine [0-9]+ \\[[^]]+\\]:\n");
+    std::regex header("goroutine [0-9]+ \\[[^\\]]+\\]:\n");
     auto n = std::distance(std::sregex_iterator(d.begin(), d.end(), header), std::sregex_iterator());
     EXPECT_EQ(n, 6) << d;
     mu.unlock();
     never.done();
     ch.close();
     a.close();
-    std::_Exit(0);  // the sleeper sleeps for an hour: leave without waiting
+    // The sleeper is abandoned: run() returns without waiting for it.
   }, {.procs = GetParam()});
 }
 
@@ -171,7 +181,7 @@ TEST(Sigquit, PrintsTheDumpAndExits2) {
     kill(getpid(), SIGQUIT);
     for (;;) goro::sleep(1s);
   }), ::testing::ExitedWithCode(2),
-              kParkedTraces ? "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n[^\n]*dumptest_chan_receiver"
+              kParkedTraces ? "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n(.|\n)*dumptest_chan_receiver"
                             : "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n");
 }
 

@@ -154,11 +154,20 @@ TEST(Trace, GoroTraceWritesValidJsonWithTheExpectedEvents) {
   use_death_test_style();
   GORO_SKIP_THREADED_DEATH_TEST_UNDER_EMULATOR();
   if (GTEST_FLAG_GET(death_test_style) != "threadsafe") GTEST_SKIP() << "needs a re-executed child";
-  char path[] = "/tmp/goro-trace-test-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
-  setenv("GORO_TRACE", path, 1);
+  // The death-test child re-runs this body from the start: it must find
+  // the parent's file through the environment, not make its own.
+  std::string trace_path;
+  if (const char* inherited = std::getenv("GORO_TRACE")) {
+    trace_path = inherited;
+  } else {
+    char tmpl[] = "/tmp/goro-trace-test-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    trace_path = tmpl;
+    setenv("GORO_TRACE", tmpl, 1);
+  }
+  const char* path = trace_path.c_str();
   EXPECT_EXIT({
     std::uint64_t steals = 0;
     goro::run([&] {
