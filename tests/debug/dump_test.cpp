@@ -90,11 +90,25 @@ TEST_P(Dump, ShowsEveryWaitReasonAndFunction) {
     goro::WaitGroup never;
     never.add(1);
     mu.lock();
-    goro::go([=] { dumptest_chan_receiver(ch); });
-    goro::go([=] { dumptest_selector(a, b); });
+    goro::WaitGroup finished;  // all but the sleeper; they use this frame's locals
+    finished.add(4);
+    goro::go([=, &finished] {
+      dumptest_chan_receiver(ch);
+      finished.done();
+    });
+    goro::go([=, &finished] {
+      dumptest_selector(a, b);
+      finished.done();
+    });
     goro::go([] { dumptest_sleeper(); });
-    goro::go([&] { dumptest_mutex_waiter(mu); });
-    goro::go([&] { dumptest_waitgroup_waiter(never); });
+    goro::go([&] {
+      dumptest_mutex_waiter(mu);
+      finished.done();
+    });
+    goro::go([&] {
+      dumptest_waitgroup_waiter(never);
+      finished.done();
+    });
     std::string d = dump_when({"[chan receive", "[select", "[sleep", "[sync.Mutex.Lock", "[sync.WaitGroup.Wait"});
     EXPECT_THAT(d, HasSubstr("[chan receive]:\n"));
     EXPECT_THAT(d, HasSubstr("[select]:\n"));
@@ -121,6 +135,7 @@ TEST_P(Dump, ShowsEveryWaitReasonAndFunction) {
     never.done();
     ch.close();
     a.close();
+    finished.wait();
     // The sleeper is abandoned: run() returns without waiting for it.
   }, {.procs = GetParam()});
 }
@@ -161,11 +176,24 @@ TEST(DumpAll, GorodebugDumpallPrintsEveryGoroutine) {
   setenv("GORODEBUG", "dumpall=1", 1);
   EXPECT_EXIT(goro::run([] {
     auto ch = goro::make_chan<int>();
-    for (int i = 0; i < 300; ++i) goro::go([=] { dumptest_chan_receiver(ch); });
-    std::string d = dump_when({"goroutine 301 [chan receive]"});
+    goro::WaitGroup started;
+    started.add(300);
+    for (int i = 0; i < 300; ++i)
+      goro::go([=, &started] {
+        started.done();
+        dumptest_chan_receiver(ch);
+      });
+    started.wait();
+    // Every one parked (a liveness bound of 10 s), then the count.
     std::regex header("goroutine [0-9]+ \\[chan receive\\]:\n");
-    auto n = std::distance(std::sregex_iterator(d.begin(), d.end(), header), std::sregex_iterator());
-    std::fprintf(stderr, "headers=%ld profile=%d\n", static_cast<long>(n), d.find("goroutine profile") != std::string::npos);
+    std::string d;
+    long n = 0;
+    for (int tries = 0; tries < 1000 && n != 300; ++tries) {
+      if (tries) goro::sleep(10ms);
+      d = dump_to_string();
+      n = std::distance(std::sregex_iterator(d.begin(), d.end(), header), std::sregex_iterator());
+    }
+    std::fprintf(stderr, "headers=%ld profile=%d\n", n, d.find("goroutine profile") != std::string::npos);
     std::_Exit(0);
   }), ::testing::ExitedWithCode(0), "headers=300 profile=0");
   unsetenv("GORODEBUG");
@@ -174,6 +202,12 @@ TEST(DumpAll, GorodebugDumpallPrintsEveryGoroutine) {
 TEST(Sigquit, PrintsTheDumpAndExits2) {
   use_death_test_style();
   GORO_SKIP_THREADED_DEATH_TEST_UNDER_EMULATOR();
+  // The dump runs inside the signal handler, allocating (a documented
+  // trade-off: runtime/debug/sigquit.cpp); TSan would rightly say so, in
+  // the re-executed child, which reads its options from the environment.
+  const char* tsan_options = std::getenv("TSAN_OPTIONS");
+  std::string saved_tsan_options = tsan_options ? tsan_options : "";
+  setenv("TSAN_OPTIONS", (saved_tsan_options + " report_signal_unsafe=0").c_str(), 1);
   EXPECT_EXIT(goro::run([] {
     auto ch = goro::make_chan<int>();
     goro::go([=] { dumptest_chan_receiver(ch); });
@@ -183,6 +217,10 @@ TEST(Sigquit, PrintsTheDumpAndExits2) {
   }), ::testing::ExitedWithCode(2),
               kParkedTraces ? "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n(.|\n)*dumptest_chan_receiver"
                             : "^SIGQUIT: quit\n\ngoroutine 1 \\[(running|sleep)\\]:(.|\n)*\\[chan receive\\]:\n");
+  if (tsan_options)
+    setenv("TSAN_OPTIONS", saved_tsan_options.c_str(), 1);
+  else
+    unsetenv("TSAN_OPTIONS");
 }
 
 TEST(Godebug, Parses) {
