@@ -1,6 +1,8 @@
 // fatal errors and panics.
 #include "runtime/debug/fatal.hpp"
 
+#include "runtime/debug/traceback.hpp"
+
 #include "runtime/sched/sched.hpp"
 
 #include <cxxabi.h>
@@ -14,8 +16,6 @@
 #include <typeinfo>
 
 namespace goro::debug {
-
-void print_trace_after(std::FILE* out, const char* frame_name) noexcept;
 
 namespace {
 

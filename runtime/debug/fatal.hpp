@@ -29,7 +29,13 @@ void print_current_trace(std::FILE* out, int skip) noexcept;
 // saved switch frame.
 void print_saved_trace(std::FILE* out, void* saved_context) noexcept;
 
-// Every live goroutine of `s`: "goroutine N [state]:" and its trace.
+// Every live goroutine of `s`: "goroutine N [state, waited]:" and its
+// trace; a profile by state and by stack past a hundred goroutines (dump.cpp).
 void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept;
+
+// SIGQUIT prints "SIGQUIT: quit", the goroutine dump, and exits 2 (Go's).
+// Installed once per process, at the first runtime start, unless the
+// program already ignores or handles SIGQUIT.
+void install_sigquit_handler() noexcept;
 
 }  // namespace goro::debug

@@ -26,6 +26,14 @@
 namespace goro::sched {
 namespace {
 
+// ThreadSanitizer runs a background thread of its own from the first
+// pthread_create on (there is an M by the time this check runs).
+#if defined(__SANITIZE_THREAD__)
+constexpr int kSanitizerThreads = 1;
+#else
+constexpr int kSanitizerThreads = 0;
+#endif
+
 int count_threads() noexcept {
   DIR* dir = opendir("/proc/self/task");
   if (!dir) return -1;
@@ -56,8 +64,9 @@ bool check_dead(Sched* s) noexcept {
   }
   s->allg_lock.unlock();
   if (!main_waiting) return false;
-  // Our threads: every M, plus the one blocked in run() for the main goroutine.
-  int ours = s->mcount + 1;
+  // Our threads: every M, the helpers, and the one blocked in run() for the
+  // main goroutine.
+  int ours = s->mcount + 1 + s->helper_threads.load(std::memory_order_relaxed) + kSanitizerThreads;
   int threads = count_threads();
   if (threads < 0 || threads > ours) return true;  // foreign threads alive: ask again later
   std::fflush(stdout);

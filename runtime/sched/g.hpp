@@ -83,6 +83,7 @@ struct alignas(64) G {
   G* next = nullptr;                // intrusive link: run queues, free lists
   G* all_next = nullptr;            // the list of every G (for dumps and deadlock checks)
   void* fiber = nullptr;            // sanitizer fiber (TSan builds only)
+  void* fake_stack = nullptr;       // its ASan fake stack while switched out (ASan builds only)
   Closure closure;
   alignas(16) std::byte closure_buf[kInlineClosure];
 

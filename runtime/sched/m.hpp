@@ -6,6 +6,7 @@
 #include "runtime/sched/g.hpp"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <pthread.h>
 
@@ -29,6 +30,11 @@ struct alignas(64) M {
   pthread_t thread{};
   arch::Context g0 = nullptr;      // the scheduler loop on the thread's own stack
   void* g0_fiber = nullptr;        // its sanitizer fiber (TSan builds only)
+  // ASan builds only: g0's fake stack while switched out, and g0's stack
+  // range, learnt from ASan at the M's first switch (always g0 -> G).
+  void* g0_fake_stack = nullptr;
+  const void* g0_stack_lo = nullptr;
+  std::size_t g0_stack_size = 0;
   G* curg = nullptr;               // the G running on this M, if any
   P* p = nullptr;                  // the P held, if any
   G* locked_g = nullptr;           // lock_os_thread(): the only G this M may run
@@ -44,6 +50,7 @@ struct alignas(64) M {
   M* idle_next = nullptr;          // link in Sched::idle_ms
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)
   std::uint32_t fastrand = 0;
+  void* trace = nullptr;           // GORO_TRACE's event buffer (debug/trace.cpp), if tracing
 
   // This thread's C++ exception state (libstdc++'s __cxa_eh_globals, laid
   // out as ExceptionState) and errno, cached at thread start: the switch

@@ -4,6 +4,8 @@
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/net/poller.hpp"
+#include "runtime/debug/schedtrace.hpp"
+#include "runtime/debug/trace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -82,7 +84,10 @@ Sched::~Sched() {
     G* next = g->all_next;
     if (g->closure.invoke) g->closure.destroy(g->closure.self);
     if (g->closure.heap) alloc::free(g->closure.self);
-    if (g->stack) stacks.release(g->stack);
+    if (g->stack) {
+      sanitizer::unpoison(g->stack.lo, g->stack.size());
+      stacks.release(g->stack);
+    }
     sanitizer::destroy_fiber(g->fiber);
     g->~G();
     alloc::free(g);
@@ -153,6 +158,11 @@ void free_g(Sched* s, P* p, G* g) noexcept {
     g->stack = {};
   }
   g->context = nullptr;
+  // TSan keeps fibers like threads and dies past 8128 of them: a dead G's
+  // goes now (it is not the running fiber: we are on the next context), and
+  // a G gets a fresh one at its next first run.
+  sanitizer::destroy_fiber(g->fiber);
+  g->fiber = nullptr;
   g->wait_reason = WaitReason::none;
   g->locked_m = nullptr;
   g->is_main = false;
@@ -176,6 +186,8 @@ stack::Stack stack_get(Sched* s, P* p) {
 }
 
 void stack_put(Sched* s, P* p, stack::Stack st) noexcept {
+  // A dead G's bottom frames never returned: their redzones are still poisoned.
+  sanitizer::unpoison(st.lo, st.size());
   if (p && p->nstacks < P::kStackCache) {
     p->stacks[p->nstacks++] = st;
     return;
@@ -200,6 +212,9 @@ Sched* start(const Config& c) {
   stack::install_overflow_handler();
   stack::set_goroutine_id_source(&current_goroutine_id);
   debug::install_panic_handler();
+  debug::install_sigquit_handler();
+  debug::start_schedtrace(s);
+  debug::trace::init();
   return s;
 }
 
@@ -220,6 +235,7 @@ void stop(Sched* s) noexcept {
     pthread_join(m->thread, nullptr);
   }
   net::forget_runtime(s);  // goroutines abandoned on the poller; deadline timers
+  debug::stop_schedtrace(s);
   set_current_sched(nullptr);
   s->~Sched();
   alloc::free(s);

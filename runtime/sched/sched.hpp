@@ -117,6 +117,10 @@ struct Sched {
   // runtime/net/poller.hpp): waking it takes a netpoll_break() too.
   std::atomic<M*> poll_sleeper{nullptr};
 
+  // Threads of the runtime's own that are not Ms (GORODEBUG=schedtrace's):
+  // the deadlock check counts them as ours, not as foreign threads.
+  std::atomic<int> helper_threads{0};
+
   std::atomic<std::uint64_t> syscall_handoffs{0};
   std::atomic<std::uint64_t> preemptions{0};
 };

@@ -4,6 +4,7 @@
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/net/poller.hpp"
+#include "runtime/debug/trace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -434,6 +435,8 @@ G* steal_work(Sched* s, M* m) noexcept {
       if (!victim || victim == self || victim->status != PStatus::running) continue;
       if (G* g = victim->runq.steal_into(self->runq)) {
         self->count(self->steals);
+        if (debug::trace::on) [[unlikely]]
+          debug::trace::steal(m, g, victim);
         return g;
       }
       // Last round: the victim's runnext too, but give its owner a moment to
@@ -442,6 +445,8 @@ G* steal_work(Sched* s, M* m) noexcept {
         sched_yield();
         if (G* g = victim->runnext.exchange(nullptr, std::memory_order_acq_rel)) {
           self->count(self->steals);
+          if (debug::trace::on) [[unlikely]]
+            debug::trace::steal(m, g, victim);
           return g;
         }
       }
@@ -659,6 +664,8 @@ void* mstart(void* arg) noexcept {
   }
   // Stopping: leave quietly; stop() joins us and frees the runtime.
   if (m->p) releasep(m);
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::m_exit(m);
   set_current_m(nullptr);
   return nullptr;
 }

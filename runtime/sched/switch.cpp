@@ -5,6 +5,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/debug/trace.hpp"
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/alloc.hpp"
@@ -37,6 +38,8 @@ inline void swap_thread_state(M* m, G* self, G* next) noexcept {
 arch::Context prepare_to_run(M* m, G* g) {
   g->transition(GStatus::runnable, GStatus::running);
   m->curg = g;
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::g_start(m, g);
   P* p = m->p;
   p->schedtick++;
   p->count(p->switches);
@@ -63,6 +66,7 @@ arch::Context prepare_to_run(M* m, G* g) {
   }
   m->after = AfterSwitch::exit;
   m->after_g = g;
+  g->fake_stack = nullptr;  // ASan frees the dying G's fake stack (switch_away)
   switch_away(m, g, m->exit_thread ? nullptr : pick_local(s, m));
   __builtin_trap();  // a dead G is never resumed
 }
@@ -112,6 +116,8 @@ G* pick_local(Sched* s, M* m) noexcept {
 }
 
 void switch_away(M* m, G* self, G* next) noexcept {
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::g_stop(m, self);
   arch::Context target;
   if (next) {
     target = prepare_to_run(m, next);
@@ -126,6 +132,12 @@ void switch_away(M* m, G* self, G* next) noexcept {
   }
   swap_thread_state(m, self, next);
   sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
+  // A G leaving for good (exit) has no fake stack to keep.
+  void** fake_save = m->after == AfterSwitch::exit ? nullptr : &self->fake_stack;
+  if (next)
+    sanitizer::start_switch(fake_save, next->stack.lo, next->stack.size());
+  else
+    sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
   arch::switch_context(&self->context, target);
   finish_switch();
 }
@@ -134,12 +146,28 @@ void execute(M* m, G* g) noexcept {
   arch::Context target = prepare_to_run(m, g);
   swap_thread_state(m, nullptr, g);
   sanitizer::switch_to_fiber(g->fiber);
+  sanitizer::start_switch(&m->g0_fake_stack, g->stack.lo, g->stack.size());
   arch::switch_context(&m->g0, target);
   finish_switch();
 }
 
 void finish_switch() noexcept {
   M* m = current_m();
+  // Every context resumes here (or in g_entry, which calls us first): it is
+  // the m->curg just switched to, or g0 when that is null.
+#if defined(GORO_ASAN)
+  if (m->curg) {
+    const void* from_lo = nullptr;
+    std::size_t from_size = 0;
+    sanitizer::finish_switch(m->curg->fake_stack, &from_lo, &from_size);
+    if (!m->g0_stack_lo) {  // the M's first switch is always g0 -> G
+      m->g0_stack_lo = from_lo;
+      m->g0_stack_size = from_size;
+    }
+  } else {
+    sanitizer::finish_switch(m->g0_fake_stack, nullptr, nullptr);
+  }
+#endif
   G* prev = m->after_g;
   AfterSwitch what = m->after;
   m->after = AfterSwitch::nothing;

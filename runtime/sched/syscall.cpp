@@ -4,6 +4,7 @@
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/debug/trace.hpp"
 
 namespace goro::sched {
 
@@ -16,6 +17,8 @@ void enter_blocking() noexcept {
   P* p = releasep(m);
   m->next_p = p;  // remembered, not owned: exit_blocking tries it first
   s->syscall_handoffs.fetch_add(1, std::memory_order_relaxed);
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::syscall_handoff(m, g, p);
   handoffp(s, p);
 }
 
@@ -36,12 +39,16 @@ void exit_blocking() noexcept {
     s->lock.unlock();
     if (p) {
       acquirep(m, p);
+      if (debug::trace::on) [[unlikely]]
+        debug::trace::syscall_return(m, g, true);
       g->transition(GStatus::syscall, GStatus::running);
       return;
     }
   }
   // No P to be had: queue the G globally and let this M sleep. The G must be
   // switched out before anyone can see it in the queue (finish_switch).
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::syscall_return(m, g, false);
   m->after = AfterSwitch::requeue_global;
   m->after_g = g;
   switch_away(m, g, nullptr);

@@ -1,0 +1,35 @@
+#include "runtime/debug/godebug.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace goro::debug {
+
+GoDebug parse_godebug(const char* spec) noexcept {
+  GoDebug d;
+  if (!spec) return d;
+  const char* p = spec;
+  while (*p) {
+    const char* end = std::strchr(p, ',');
+    if (!end) end = p + std::strlen(p);
+    const char* eq = static_cast<const char*>(std::memchr(p, '=', static_cast<std::size_t>(end - p)));
+    if (eq) {
+      std::size_t name_len = static_cast<std::size_t>(eq - p);
+      long value = std::strtol(eq + 1, nullptr, 10);
+      if (value < 0) value = 0;
+      if (name_len == 10 && std::strncmp(p, "schedtrace", 10) == 0)
+        d.schedtrace_ms = value > 3'600'000 ? 3'600'000 : static_cast<int>(value);
+      else if (name_len == 7 && std::strncmp(p, "dumpall", 7) == 0)
+        d.dumpall = value != 0;
+    }
+    p = *end ? end + 1 : end;
+  }
+  return d;
+}
+
+const GoDebug& godebug() noexcept {
+  static const GoDebug d = parse_godebug(std::getenv("GORODEBUG"));
+  return d;
+}
+
+}  // namespace goro::debug
