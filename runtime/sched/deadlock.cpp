@@ -56,8 +56,8 @@ bool check_dead(Sched* s) noexcept {
   }
   s->allg_lock.unlock();
   if (!main_waiting) return false;
-  // Our threads: every M, plus the one blocked in run() for the main goroutine.
-  int ours = s->mcount + 1;
+  // Our threads: every M, sysmon, and the one blocked in run() for the main goroutine.
+  int ours = s->mcount + 1 + (s->sysmon.started ? 1 : 0);
   int threads = count_threads();
   if (threads < 0 || threads > ours) return true;  // foreign threads alive: ask again later
   std::fflush(stdout);

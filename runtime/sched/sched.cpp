@@ -1,6 +1,7 @@
 // The global scheduler state: starting and stopping a runtime, goroutine
 // allocation, gomaxprocs, and the main goroutine of run().
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/preempt.hpp"
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/sched/sanitizer.hpp"
@@ -199,11 +200,14 @@ Sched* start(const Config& c) {
   stack::install_overflow_handler();
   stack::set_goroutine_id_source(&current_goroutine_id);
   debug::install_panic_handler();
+  preempt_init();
+  sysmon_start(s);
   return s;
 }
 
 void stop(Sched* s) noexcept {
   s->stopping.store(true, std::memory_order_seq_cst);
+  sysmon_stop(s);  // first: it may start Ms (handoffp) until it has stopped
   // Let every startm() in flight finish publishing its M (thread id, next_p)
   // before waking and joining: none starts after this.
   while (s->starting_ms.load(std::memory_order_seq_cst) != 0) sched_yield();

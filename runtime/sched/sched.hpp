@@ -40,6 +40,7 @@
 #include "runtime/sched/m.hpp"
 #include "runtime/sched/p.hpp"
 #include "runtime/sched/runq.hpp"
+#include "runtime/sched/sysmon.hpp"
 #include "runtime/stack/stack.hpp"
 
 #include <atomic>
@@ -114,8 +115,11 @@ struct Sched {
   std::atomic<std::int64_t> sleep_until{0};
   std::atomic<M*> timer_sleeper{nullptr};  // written under lock
 
-  std::atomic<std::uint64_t> syscall_handoffs{0};
-  std::atomic<std::uint64_t> preemptions{0};
+  std::atomic<std::uint64_t> syscall_handoffs{0};  // Ps retaken from a system call by sysmon
+  std::atomic<std::uint64_t> preemptions{0};       // goroutines stopped by SIGURG
+  std::atomic<std::uint64_t> preempt_requests{0};  // SIGURGs sysmon sent (some find no safe point)
+
+  Sysmon sysmon;  // sysmon.hpp
 };
 
 // The running runtime, or nullptr. One at a time per process.
@@ -154,7 +158,8 @@ void yield() noexcept;
 
 // --- System calls ------------------------------------------------------------
 
-// goro::blocking(): the P is handed to another M while the caller blocks.
+// goro::blocking(): Go's entersyscall / exitsyscall. The P stays with the M
+// in a syscall state; sysmon retakes it after 20 us (syscall.cpp).
 void enter_blocking() noexcept;
 void exit_blocking() noexcept;
 

@@ -11,6 +11,7 @@
 #include <cxxabi.h>
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <new>
@@ -86,6 +87,8 @@ void acquirep(M* m, P* p) noexcept {
   m->p = p;
   p->m = m;
   p->status = PStatus::running;
+  // A P leaves the idle list: sysmon may be asleep for lack of work.
+  if (Sched* s = current_sched()) sysmon_wake_if_sleeping(s->sysmon);
 }
 
 P* releasep(M* m) noexcept {
@@ -489,6 +492,26 @@ G* find_runnable(Sched* s, M* m) noexcept {
   }
 }
 
+// Work for m's P other than its preempted G, without sleeping or stealing:
+// due timers, the local queue, the global queue. A G locked to another M
+// goes back to the queue (its owner's hand-off happens on a later round).
+G* other_local_work(Sched* s, M* m) noexcept {
+  P* p = m->p;
+  if (!p) return nullptr;
+  run_all_timers(s, nanotime());
+  G* g = runq_get(p);
+  if (!g && s->runq.maybe_nonempty()) {
+    s->lock.lock();
+    g = global_get(s, p, 0);
+    s->lock.unlock();
+  }
+  if (g && g->locked_m && g->locked_m != m) {
+    runq_put(s, p, g, false);
+    g = nullptr;
+  }
+  return g;
+}
+
 // m's locked G is not runnable: hand the P to someone else and sleep until
 // the locked G is given back to us, with a P (Go's stoplockedm).
 void stop_locked_m(Sched* s, M* m) noexcept {
@@ -523,6 +546,7 @@ void* mstart(void* arg) noexcept {
   m->eh_globals = reinterpret_cast<ExceptionState*>(__cxxabiv1::__cxa_get_globals());
   m->errno_location = &errno;
   m->g0_fiber = sanitizer::current_fiber();
+  m->tid.store(static_cast<int>(gettid()), std::memory_order_release);
   stack::ensure_signal_stack();
   Sched* s = current_sched();
   if (P* p = m->next_p) {
@@ -536,11 +560,26 @@ void* mstart(void* arg) noexcept {
       s->lock.lock();
       s->mcount--;
       s->lock.unlock();
+      m->tid.store(0, std::memory_order_release);
       break;
     }
     if (G* g = m->pending_locked) {
       m->pending_locked = nullptr;
       start_locked_m(s, m, g);
+      continue;
+    }
+    if (G* pg = m->preempted_g) {
+      // Our G stopped by SIGURG: one other G runs first, then it (from
+      // pick_local when that G switches, or from here).
+      if (s->stopping.load()) break;
+      m->preempted_g = nullptr;
+      G* other = m->locked_g ? nullptr : other_local_work(s, m);
+      if (other) {
+        m->preempted_g = pg;
+        execute(m, other);
+      } else {
+        execute(m, pg);
+      }
       continue;
     }
     if (m->locked_g) {
@@ -573,6 +612,7 @@ void* mstart(void* arg) noexcept {
   }
   // Stopping: leave quietly; stop() joins us and frees the runtime.
   if (m->p) releasep(m);
+  m->tid.store(0, std::memory_order_release);
   set_current_m(nullptr);
   return nullptr;
 }

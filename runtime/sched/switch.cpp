@@ -37,6 +37,7 @@ inline void swap_thread_state(M* m, G* self, G* next) noexcept {
 arch::Context prepare_to_run(M* m, G* g) {
   g->transition(GStatus::runnable, GStatus::running);
   m->curg = g;
+  mark_running_g(m);
   P* p = m->p;
   p->schedtick++;
   p->count(p->switches);
@@ -98,6 +99,13 @@ G* runnable_here(M* m, G* g) noexcept {
 }  // namespace
 
 G* pick_local(Sched* s, M* m) noexcept {
+  if (G* g = m->preempted_g) {
+    // Our preempted G, after the G that ran in its place: it may only run
+    // here, so it comes before anything else (DESIGN.md, "Preemption").
+    if (!m->p || m->locked_g) return nullptr;  // g0 deals with it
+    m->preempted_g = nullptr;
+    return g;
+  }
   if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
   if (p->timers.first() != 0) run_timers(p, nanotime());
@@ -117,6 +125,7 @@ void switch_away(M* m, G* self, G* next) noexcept {
     target = prepare_to_run(m, next);
   } else {
     m->curg = nullptr;
+    mark_g0(m);
     target = m->g0;
   }
   if (self->stack.guard == stack::GuardKind::canary && !current_sched()->stacks.canary_intact(self->stack)) {
@@ -180,6 +189,13 @@ void finish_switch() noexcept {
     }
     case AfterSwitch::exit:
       free_g(current_sched(), m->p, prev);
+      break;
+    case AfterSwitch::preempt:
+      // Stopped by SIGURG (preempt.cpp): it waits in this M's own slot,
+      // where no other M can take it, and runs again after one other G.
+      prev->transition(GStatus::running, GStatus::runnable);
+      m->preempted_g = prev;
+      current_sched()->preemptions.fetch_add(1, std::memory_order_relaxed);
       break;
   }
 }

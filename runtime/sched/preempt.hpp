@@ -1,0 +1,63 @@
+// Asynchronous preemption: SIGURG to an M whose goroutine ran past its time
+// slice, and a handler that stops the goroutine only at a safe point.
+//
+// Safe point (all must hold, else the handler returns and sysmon retries):
+//  - the M runs a goroutine with a P, that goroutine is `running` (not in
+//    goro::blocking), and the M is not between a switch and finish_switch;
+//  - the thread holds no runtime Lock (lock_depth(), counted by Lock itself)
+//    and the M is in no NoPreempt scope (M::no_preempt);
+//  - the interrupted stack pointer is on the goroutine's own stack, and the
+//    handler runs on the M's alternate signal stack;
+//  - the interrupted PC and every return address up to the goroutine's
+//    entry, unwound from the signal context with libunwind, lie in the main
+//    executable and outside runtime functions (goro:: code compiled into the
+//    runtime, found by name in the executable's symbol table at start): so
+//    no libc lock, malloc arena, loader lock or runtime invariant is held.
+//
+// Resume method (x86-64), documented with its invariants in
+// arch/x86_64/preempt.S: the kernel's signal frame (ucontext and the whole
+// XSAVE area) is copied onto the goroutine's stack below its red zone, a
+// switch frame whose resume address is goro_sigresume is pushed under it,
+// and the handler switches to g0 without returning. Resuming the G runs
+// finish_switch() and then rt_sigreturn on the copy: every register, flags,
+// the vector state and the signal mask come back bit-exact.
+//
+// A preempted G resumes on the same M (M::preempted_g, never in a stealable
+// queue) until its next voluntary switch: the saved frame restores the
+// thread's alternate-stack settings, and frames of the G may hold addresses
+// of this thread's TLS (DESIGN.md, "Preemption").
+//
+// Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
+// see the note in preempt.cpp), ThreadSanitizer builds (TSan defers
+// asynchronous signals and hands the handler a copy of the context, which
+// cannot be resumed), executables without a symbol table.
+#pragma once
+
+namespace goro::sched {
+
+struct Sched;
+struct M;
+
+// Installs the SIGURG handler and reads the symbol table; called by start().
+void preempt_init() noexcept;
+// True when asynchronous preemption works in this process.
+bool preempt_supported() noexcept;
+// Sends m a preemption request (sysmon). False if m is gone.
+bool preempt_m(Sched* s, M* m) noexcept;
+
+// Runtime locks held by this thread (Lock::lock / unlock keep it).
+int& lock_depth() noexcept;
+
+// No asynchronous preemption of the current M while alive.
+class NoPreempt {
+ public:
+  NoPreempt() noexcept;
+  ~NoPreempt();
+  NoPreempt(const NoPreempt&) = delete;
+  NoPreempt& operator=(const NoPreempt&) = delete;
+
+ private:
+  M* m_;
+};
+
+}  // namespace goro::sched
