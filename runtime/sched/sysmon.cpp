@@ -51,9 +51,8 @@ int retake_syscalls(Sched* s, std::int64_t now) noexcept {
     if (!work && s->nmspinning.load() + s->npidle.load() > 0 && now - when < kMaxDelay) continue;
     PStatus expected = PStatus::syscall;
     if (!p->status.compare_exchange_strong(expected, PStatus::idle, std::memory_order_acq_rel)) continue;
-    // Ours now. The M in the system call still names it in syscall_p but
-    // touches nothing of it (syscall.cpp).
-    p->m = nullptr;
+    // Ours now (p->m is already null). The M in the system call still names
+    // it in syscall_p but touches nothing of it (syscall.cpp).
     s->syscall_handoffs.fetch_add(1, std::memory_order_relaxed);
     handoffp(s, p);
     ++acted;
