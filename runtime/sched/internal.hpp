@@ -36,6 +36,9 @@ G* pick_local(Sched* s, M* m) noexcept;
 // Runs `next` (or the M's g0 when null) after saving `self`. Returns when
 // self is resumed, possibly on another M.
 void switch_away(M* m, G* self, G* next) noexcept;
+// From the SIGURG handler: g (m's running G) stops with `resume` as its
+// context and m continues on g0. Never returns (preempt.cpp).
+[[noreturn]] void preempt_switch(M* m, G* g, arch::Context resume) noexcept;
 // Runs on g0: switches into g and returns when g switches back to g0.
 void execute(M* m, G* g) noexcept;
 // Completes whatever the previous context asked for (M::after*).

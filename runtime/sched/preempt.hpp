@@ -4,7 +4,7 @@
 // Safe point (all must hold, else the handler returns and sysmon retries):
 //  - the M runs a goroutine with a P, that goroutine is `running` (not in
 //    goro::blocking), and the M is not between a switch and finish_switch;
-//  - the thread holds no runtime Lock (lock_depth(), counted by Lock itself)
+//  - the thread holds no runtime Lock (runtime_locks_held, counted by Lock)
 //    and the M is in no NoPreempt scope (M::no_preempt);
 //  - the interrupted stack pointer is on the goroutine's own stack, and the
 //    handler runs on the M's alternate signal stack;
@@ -44,9 +44,6 @@ void preempt_init() noexcept;
 bool preempt_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;
-
-// Runtime locks held by this thread (Lock::lock / unlock keep it).
-int& lock_depth() noexcept;
 
 // No asynchronous preemption of the current M while alive.
 class NoPreempt {

@@ -8,6 +8,7 @@
 #include "runtime/alloc.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cxxabi.h>
 #include <pthread.h>
 #include <sched.h>
@@ -547,7 +548,14 @@ void* mstart(void* arg) noexcept {
   m->errno_location = &errno;
   m->g0_fiber = sanitizer::current_fiber();
   m->tid.store(static_cast<int>(gettid()), std::memory_order_release);
-  stack::ensure_signal_stack();
+  stack::ensure_signal_stack();  // also where the SIGURG handler runs (preempt.hpp)
+  {
+    // Ms inherit the mask of whoever started them: SIGURG must get through.
+    sigset_t urg;
+    sigemptyset(&urg);
+    sigaddset(&urg, SIGURG);
+    pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
+  }
   Sched* s = current_sched();
   if (P* p = m->next_p) {
     m->next_p = nullptr;

@@ -139,6 +139,19 @@ void switch_away(M* m, G* self, G* next) noexcept {
   finish_switch();
 }
 
+void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
+  // As switch_away to g0, except that g's context is the resume frame the
+  // signal handler built, not this (abandoned) handler frame.
+  m->curg = nullptr;
+  mark_g0(m);
+  swap_thread_state(m, g, nullptr);
+  g->context = resume;
+  sanitizer::switch_to_fiber(m->g0_fiber);
+  arch::Context abandoned = nullptr;
+  arch::switch_context(&abandoned, m->g0);
+  __builtin_trap();  // the handler frame is never resumed
+}
+
 void execute(M* m, G* g) noexcept {
   arch::Context target = prepare_to_run(m, g);
   swap_thread_state(m, nullptr, g);
