@@ -36,7 +36,7 @@
  *
  * Invariants:
  *  - The G resumes on the M that preempted it: uc_stack names that M's
- *    alternate stack, and rt_sigreturn installs it again (M::preempted_g).
+ *    alternate stack, and rt_sigreturn installs it again (M::preempted).
  *  - The XSAVE copy is 64-byte aligned (XRSTOR requires it) and keeps the
  *    kernel's sw_reserved bytes and trailing magic, which rt_sigreturn checks.
  *  - Everything below the copied ucontext is free stack: finish_switch runs

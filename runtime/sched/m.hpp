@@ -4,6 +4,7 @@
 #include "arch/context.hpp"
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/g.hpp"
+#include "runtime/sched/runq.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -22,7 +23,7 @@ enum class AfterSwitch : std::uint8_t {
   park,     // park(): mark waiting, then run the commit function
   exit,     // the G finished: free its stack and recycle it
   requeue_global,  // leaving blocking() with no P to be had: to the global queue
-  preempt,  // stopped by SIGURG: waits in M::preempted_g (preempt.hpp)
+  preempt,  // stopped by SIGURG: waits in M::preempted (preempt.hpp)
 };
 
 struct alignas(64) M {
@@ -54,9 +55,12 @@ struct alignas(64) M {
   std::atomic<bool> preempt_req{false};  // sysmon asked; the handler clears it
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
-  // A G stopped by SIGURG. It resumes only on this M, through the saved
-  // signal frame on its stack, and runs again after one other G had a turn.
-  G* preempted_g = nullptr;
+  // Gs stopped by SIGURG, oldest first (linked through G::next). They resume
+  // only on this M, through the saved signal frame on their stacks: g0
+  // alternates between one other G and the head of this list, and a G that
+  // switches voluntarily hands over to the head (pick_local).
+  GList preempted;
+  bool other_ran = false;          // g0 ran another G in place of a preempted one
   std::uint32_t fastrand = 0;
 
   // This thread's C++ exception state (libstdc++'s __cxa_eh_globals, laid

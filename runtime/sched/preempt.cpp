@@ -75,7 +75,10 @@ namespace {
 
 // --- Code map: which addresses are user code, runtime code, goroutine entry --
 
-enum class Kind : std::uint8_t { user, runtime, entry };
+// bottom: g_entry, the runtime function that calls a goroutine's closure.
+// Interrupted in it, the G is in the runtime; as a caller (the closure's
+// wrappers are often tail calls, leaving no frame of their own) it ends the walk.
+enum class Kind : std::uint8_t { user, runtime, entry, bottom };
 
 struct Range {
   std::uintptr_t lo, hi;
@@ -97,12 +100,16 @@ bool starts_with(const char* s, const char* prefix) noexcept { return std::strnc
 
 // Runtime functions by mangled name: everything in namespace goro (the
 // runtime and the out-of-line parts of its headers) and the goro_ assembly,
-// except goro::test (the tests' own code). Entry functions start every
-// goroutine and call user code: below user frames they are expected.
+// except goro::test (the tests' own code). Entry functions are the bottom
+// of every goroutine's user code: invoke_closure<F> (and run()'s wrapper
+// of the main function, go()'s wrapper binding the arguments) only call the
+// user's closure, which the compiler often inlines into them, so they are
+// user code, and the walk ends at the first of them.
 Kind classify_name(const char* name) noexcept {
-  static const char* const kEntry[] = {"_ZN4goro5sched7g_entry", "_ZN4goro6detail14invoke_closure", "_ZZN4goro3run"};
+  static const char* const kEntry[] = {"_ZN4goro6detail14invoke_closure", "_ZZN4goro3run", "_ZZN4goro2go"};
   for (const char* e : kEntry)
     if (starts_with(name, e)) return Kind::entry;
+  if (starts_with(name, "_ZN4goro5sched7g_entry")) return Kind::bottom;
   static const char* const kUser[] = {"_ZN4goro4test", "_ZNK4goro4test", "_ZZN4goro4test", "_ZZNK4goro4test"};
   for (const char* u : kUser)
     if (starts_with(name, u)) return Kind::user;
@@ -210,8 +217,8 @@ bool frames_allow(ucontext_t* uc) noexcept {
     if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0) return false;
     // Return addresses point after the call: look up the call itself.
     Kind k = classify(depth == 0 ? ip : ip - 1);
-    if (k == Kind::runtime) return false;
-    if (k == Kind::entry) return depth > 0;  // reached the goroutine's entry
+    if (k == Kind::runtime || (k == Kind::bottom && depth == 0)) return false;
+    if (k == Kind::entry || k == Kind::bottom) return true;  // reached the goroutine's entry
     int step = unw_step(&cursor);
     if (step <= 0) return false;  // an unwinding failure, or no entry frame: not a goroutine as we know it
   }
@@ -222,7 +229,7 @@ bool frames_allow(ucontext_t* uc) noexcept {
 arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
   G* g = m->curg;
   if (!g || !m->p || m->no_preempt != 0 || runtime_locks_held != 0 || m->after != AfterSwitch::nothing ||
-      m->preempted_g || m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
+      m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
     return nullptr;
   auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
   auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
@@ -231,7 +238,7 @@ arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
   if (sp <= lo || sp > hi) return nullptr;  // not on the goroutine's stack
   auto here = reinterpret_cast<std::uintptr_t>(&sp);
   if (here >= lo && here < hi) return nullptr;  // no alternate stack: we would write over ourselves
-  if (classify(pc) != Kind::user) return nullptr;
+  if (Kind k = classify(pc); k == Kind::runtime || k == Kind::bottom) return nullptr;  // cheap test before unwinding
   // The XSAVE area the kernel saved, and its size.
   auto* fp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.fpregs);
   if (!fp) return nullptr;
@@ -287,7 +294,7 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
     return;  // not a safe point: sysmon asks again later
   }
   G* g = m->curg;
-  m->after = AfterSwitch::preempt;  // finish_switch on g0 parks it in M::preempted_g
+  m->after = AfterSwitch::preempt;  // finish_switch on g0 queues it in M::preempted
   m->after_g = g;
   errno = saved_errno;  // the G's errno, saved by the switch
   preempt_switch(m, g, resume);

@@ -22,7 +22,7 @@
 // finish_switch() and then rt_sigreturn on the copy: every register, flags,
 // the vector state and the signal mask come back bit-exact.
 //
-// A preempted G resumes on the same M (M::preempted_g, never in a stealable
+// A preempted G resumes on the same M (M::preempted, never in a stealable
 // queue) until its next voluntary switch: the saved frame restores the
 // thread's alternate-stack settings, and frames of the G may hold addresses
 // of this thread's TLS (DESIGN.md, "Preemption").

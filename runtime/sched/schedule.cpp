@@ -493,7 +493,25 @@ G* find_runnable(Sched* s, M* m) noexcept {
   }
 }
 
-// Work for m's P other than its preempted G, without sleeping or stealing:
+}  // namespace
+
+P* wait_for_idle_p(Sched* s) noexcept {
+  std::int64_t backoff = 20'000;
+  for (;;) {
+    if (s->stopping.load()) return nullptr;
+    s->lock.lock();
+    P* p = pidle_get(s);
+    s->lock.unlock();
+    if (p) return p;
+    timespec ts{0, static_cast<long>(backoff)};
+    nanosleep(&ts, nullptr);
+    if (backoff < 1'000'000) backoff *= 2;
+  }
+}
+
+namespace {
+
+// Work for m's P other than its preempted Gs, without sleeping or stealing:
 // due timers, the local queue, the global queue. A G locked to another M
 // goes back to the queue (its owner's hand-off happens on a later round).
 G* other_local_work(Sched* s, M* m) noexcept {
@@ -576,17 +594,22 @@ void* mstart(void* arg) noexcept {
       start_locked_m(s, m, g);
       continue;
     }
-    if (G* pg = m->preempted_g) {
-      // Our G stopped by SIGURG: one other G runs first, then it (from
-      // pick_local when that G switches, or from here).
+    if (!m->preempted.empty()) {
+      // Gs stopped by SIGURG, pinned to this M: one other G, then the
+      // oldest of them, in turn (pick_local also hands over to them).
       if (s->stopping.load()) break;
-      m->preempted_g = nullptr;
-      G* other = m->locked_g ? nullptr : other_local_work(s, m);
+      if (!m->p) {
+        P* p = wait_for_idle_p(s);
+        if (!p) break;
+        acquirep(m, p);
+      }
+      G* other = (m->locked_g || m->other_ran) ? nullptr : other_local_work(s, m);
       if (other) {
-        m->preempted_g = pg;
+        m->other_ran = true;
         execute(m, other);
       } else {
-        execute(m, pg);
+        m->other_ran = false;
+        execute(m, m->preempted.pop_front());
       }
       continue;
     }

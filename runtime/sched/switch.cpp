@@ -99,12 +99,11 @@ G* runnable_here(M* m, G* g) noexcept {
 }  // namespace
 
 G* pick_local(Sched* s, M* m) noexcept {
-  if (G* g = m->preempted_g) {
-    // Our preempted G, after the G that ran in its place: it may only run
-    // here, so it comes before anything else (DESIGN.md, "Preemption").
-    if (!m->p || m->locked_g) return nullptr;  // g0 deals with it
-    m->preempted_g = nullptr;
-    return g;
+  if (!m->preempted.empty() && m->p && !m->locked_g) {
+    // Our preempted Gs may only run here, so they come before anything
+    // else (DESIGN.md, "Preemption"); otherwise g0 deals with them.
+    m->other_ran = false;
+    return m->preempted.pop_front();
   }
   if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
@@ -204,10 +203,10 @@ void finish_switch() noexcept {
       free_g(current_sched(), m->p, prev);
       break;
     case AfterSwitch::preempt:
-      // Stopped by SIGURG (preempt.cpp): it waits in this M's own slot,
-      // where no other M can take it, and runs again after one other G.
+      // Stopped by SIGURG (preempt.cpp): it waits in this M's own list,
+      // where no other M can take it.
       prev->transition(GStatus::running, GStatus::runnable);
-      m->preempted_g = prev;
+      m->preempted.push_back(prev);
       current_sched()->preemptions.fetch_add(1, std::memory_order_relaxed);
       break;
   }

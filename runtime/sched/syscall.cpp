@@ -64,6 +64,9 @@ void exit_blocking() noexcept {
     s->lock.lock();
     P* p = (old->status.load() == PStatus::idle && pidle_take(s, old)) ? old : pidle_get(s);
     s->lock.unlock();
+    // Gs preempted on this M are pinned to it (preempt.hpp): it must not
+    // sleep without a P and strand them.
+    if (!p && !m->preempted.empty()) p = wait_for_idle_p(s);
     if (p) {
       acquirep(m, p);
       g->transition(GStatus::syscall, GStatus::running);

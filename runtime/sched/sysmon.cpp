@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <csignal>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -22,7 +23,7 @@ constexpr std::int64_t kMinDelay = 20'000;        // 20 us
 constexpr std::int64_t kMaxDelay = 10'000'000;    // 10 ms
 constexpr std::int64_t kRetakeAfter = 20'000;     // a syscall older than one tick
 constexpr std::int64_t kPollEvery = 10'000'000;   // network poll if nobody did for 10 ms
-constexpr std::int64_t kResignal = 1'000'000;     // SIGURG again at most every 1 ms
+constexpr std::int64_t kResignal = 1'000'000;     // SIGURG again at most every 1 ms (half a slice if shorter)
 
 // What sysmon last saw of one M (indexed by M::id); sysmon-private.
 struct MRecord {
@@ -80,7 +81,7 @@ int request_preemptions(Sched* s, std::int64_t now, std::vector<M*>& ms, std::ve
       continue;
     }
     running = true;
-    if (!preempt || now - r.since < slice || now - r.last_signal < kResignal) continue;
+    if (!preempt || now - r.since < slice || now - r.last_signal < std::min(kResignal, slice / 2)) continue;
     r.last_signal = now;
     if (preempt_m(s, m)) ++acted;
   }

@@ -6,6 +6,7 @@
 #include "tests/sched/support.hpp"
 
 #include "runtime/sched/preempt.hpp"
+#include "tests/sched/preempt_regs.hpp"
 #include "runtime/sched/sched.hpp"
 
 #include <goro/goro.hpp>
@@ -17,6 +18,11 @@
 #include <cstring>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__)
+extern "C" void test_regs_spin(std::uint64_t iters, std::uint64_t seed, std::uint64_t* out);
+extern "C" void test_zmm_spin(std::uint64_t iters, std::uint64_t seed, std::uint64_t* out);
+#endif
 
 namespace goro::test {
 namespace {
@@ -116,6 +122,143 @@ TEST(Preempt, OptionOffMeansNoPreemption) {
     EXPECT_EQ(goro::stats().preemptions, 0u);
   }, {.procs = 1, .preempt = false});
 }
+
+// Goroutines hammering malloc/free and printf (to /dev/null, one shared
+// FILE) under 200 us slices: preemption never stops a thread inside libc, so
+// no allocator or stdio lock is held by a preempted goroutine that another
+// goroutine on the same thread then waits for. A deadlock would hang here:
+// a watchdog fails the test instead.
+class PreemptProcs : public Procs {};
+
+TEST_P(PreemptProcs, MallocAndPrintfUnderPreemption) {
+  SKIP_WITHOUT_PREEMPTION();
+  std::atomic<bool> finished{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 600 && !finished.load(); ++i) std::this_thread::sleep_for(100ms);
+    if (!finished.load()) {
+      std::fprintf(stderr, "MallocAndPrintfUnderPreemption: no progress in 60 s (deadlock?)\n");
+      std::abort();
+    }
+  });
+  goro::run([] {
+    std::FILE* null = std::fopen("/dev/null", "w");
+    ASSERT_NE(null, nullptr);
+    constexpr int kG = 6;
+    Latch done(kG);
+    std::atomic<long> ops{0};
+    std::atomic<int> corrupt{0};
+    std::uint64_t before = goro::stats().preemptions;
+    auto end = Clock::now() + 2s;
+    for (int i = 0; i < kG; ++i) {
+      goro::go([&, i] {
+        std::uint32_t x = 0x9e3779b9u * (i + 1);
+        std::vector<char*> live;
+        while (Clock::now() < end) {
+          // Some user code between libc calls, where preemption may happen.
+          for (int k = 0; k < 2000; ++k) { x ^= x << 13; x ^= x >> 17; x ^= x << 5; }
+          std::size_t n = 16 + x % 4000;
+          char* p = static_cast<char*>(std::malloc(n));
+          std::memset(p, static_cast<int>(i), n);
+          live.push_back(p);
+          if (live.size() > 64) {
+            char* q = live.front();
+            if (q[0] != static_cast<char>(i)) corrupt++;
+            std::free(q);
+            live.erase(live.begin());
+          }
+          std::fprintf(null, "goroutine %d op %u %s\n", i, x, p + n - 1 == p ? "" : "x");
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%d:%u", i, x);
+          ops++;
+        }
+        for (char* q : live) std::free(q);
+        done.count_down();
+      });
+    }
+    done.wait();
+    std::fclose(null);
+    std::uint64_t n = goro::stats().preemptions - before;
+    std::printf("malloc/printf hammer (procs %d): %ld ops, %llu preemptions\n", goro::gomaxprocs(0), ops.load(),
+                static_cast<unsigned long long>(n));
+    EXPECT_EQ(corrupt.load(), 0);
+    EXPECT_GE(n, 10u) << "the hammering goroutines were hardly preempted";
+  }, {.procs = GetParam(), .time_slice = std::chrono::microseconds(200)});
+  finished = true;
+  watchdog.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(Sched, PreemptProcs, ::testing::Values(1, 2, 8), procs_name);
+
+#if defined(__x86_64__)
+// What test_regs_spin should find (preempt_regs_x86_64.S); returns the
+// number of wrong values and prints the first.
+int regs_mismatches(std::uint64_t seed, const std::uint64_t* out) {
+  static const char* const kNames[13] = {"rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
+  int bad = 0;
+  auto check = [&](const char* what, int i, std::uint64_t got, std::uint64_t want) {
+    if (got == want) return;
+    if (bad++ == 0)
+      std::fprintf(stderr, "seed %llu: %s[%d] = %#llx, want %#llx\n", static_cast<unsigned long long>(seed), what, i,
+                   static_cast<unsigned long long>(got), static_cast<unsigned long long>(want));
+  };
+  for (int j = 0; j < 13; ++j) check(kNames[j], 0, out[j], regs::kGpr[j] ^ seed);
+  check("CF", 0, out[13], seed & 1);
+  for (int k = 0; k < 16; ++k) check("redzone", k, out[14 + k], regs::kRedZone[k] ^ seed);
+  check("MXCSR.RC", 0, (out[30] >> 13) & 3, seed & 3);
+  for (int k = 0; k < 16; ++k)
+    for (int l = 0; l < 4; ++l) check("ymm", k * 4 + l, out[31 + 4 * k + l], (regs::kYmm[k] ^ seed) + l);
+  return bad;
+}
+
+int zmm_mismatches(std::uint64_t seed, const std::uint64_t* out) {
+  int bad = 0;
+  for (int k = 0; k < 16; ++k)
+    for (int l = 0; l < 8; ++l)
+      if (out[8 * k + l] != (regs::kZmm[k] ^ seed) + l && bad++ == 0)
+        std::fprintf(stderr, "seed %llu: zmm%d lane %d wrong\n", static_cast<unsigned long long>(seed), 16 + k, l);
+  return bad;
+}
+
+// procs = 1, 200 us slices: goroutines with different register contents
+// spin in assembly and are preempted thousands of times between each other;
+// every general register, CF, MXCSR, ymm0-15, zmm16-31 and the red zone
+// must come back exactly (a lost or swapped value fails the test).
+TEST(Preempt, RegistersSurviveThousandsOfPreemptions) {
+  SKIP_WITHOUT_PREEMPTION();
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "needs AVX2";
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  goro::run([avx512] {
+    constexpr int kG = 3;
+    std::atomic<int> bad{0};
+    std::atomic<long> calls{0};
+    Latch done(kG);
+    std::uint64_t before = goro::stats().preemptions;
+    auto end = Clock::now() + 2s;
+    for (int i = 0; i < kG; ++i) {
+      goro::go([&, i] {
+        const std::uint64_t seed = 0x1234567 * (i + 1) + i;  // differing CF and rounding modes
+        std::uint64_t out[128];
+        while (Clock::now() < end) {
+          test_regs_spin(20'000'000, seed, out);
+          bad += regs_mismatches(seed, out);
+          if (avx512) {
+            test_zmm_spin(20'000'000, seed, out);
+            bad += zmm_mismatches(seed, out);
+          }
+          calls++;
+        }
+        done.count_down();
+      });
+    }
+    done.wait();
+    std::uint64_t n = goro::stats().preemptions - before;
+    std::printf("register probes: %ld calls, %llu preemptions (avx512: %s), %d wrong values\n", calls.load(),
+                static_cast<unsigned long long>(n), avx512 ? "yes" : "no", bad.load());
+    EXPECT_EQ(bad.load(), 0);
+    EXPECT_GE(n, 1000u) << "too few preemptions for the test to mean anything";
+  }, {.procs = 1, .time_slice = std::chrono::microseconds(200)});
+}
+#endif
 
 }  // namespace
 }  // namespace goro::test
