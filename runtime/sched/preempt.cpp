@@ -56,6 +56,15 @@ NoPreempt::~NoPreempt() {
   if (m_) m_->no_preempt--;
 }
 
+// Called by goro_sigresume (arch/x86_64/preempt.S) on the resumed G's stack,
+// before rt_sigreturn. Defined in every build: the assembly is always linked
+// on x86-64 even where preemption is off.
+extern "C" void goro_preempt_resumed() noexcept {
+  int saved_errno = errno;
+  finish_switch();
+  errno = saved_errno;
+}
+
 bool preempt_m(Sched* s, M* m) noexcept {
   int tid = m->tid.load(std::memory_order_acquire);
   if (tid == 0) return false;
@@ -301,13 +310,6 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
 }
 
 }  // namespace
-
-// Called by goro_sigresume on the resumed G's stack, before rt_sigreturn.
-extern "C" void goro_preempt_resumed() noexcept {
-  int saved_errno = errno;
-  finish_switch();
-  errno = saved_errno;
-}
 
 void preempt_init() noexcept {
   std::call_once(g_init_once, [] {

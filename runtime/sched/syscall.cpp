@@ -41,6 +41,17 @@ void enter_blocking() noexcept {
   p->status.store(PStatus::syscall, std::memory_order_release);  // publishes the P's state to sysmon
 }
 
+namespace {
+
+// Gs preempted on this M wait for it (they may run nowhere else): a G that
+// comes back from the kernel lets them run first, or a goroutine that goes
+// from one blocking call to the next would keep them waiting indefinitely.
+void let_pinned_run(M* m) noexcept {
+  if (!m->preempted.empty()) yield();
+}
+
+}  // namespace
+
 void exit_blocking() noexcept {
   M* m = current_m();
   G* g = m->curg;
@@ -57,6 +68,7 @@ void exit_blocking() noexcept {
     old->m = m;
     g->transition(GStatus::syscall, GStatus::running);
     mark_running_g(m);
+    let_pinned_run(m);
     return;
   }
   // sysmon retook it. Until acquirep below we own no P.
@@ -71,6 +83,7 @@ void exit_blocking() noexcept {
       acquirep(m, p);
       g->transition(GStatus::syscall, GStatus::running);
       mark_running_g(m);
+      let_pinned_run(m);
       return;
     }
   }
