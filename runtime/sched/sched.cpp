@@ -207,7 +207,9 @@ Sched* start(const Config& c) {
 
 void stop(Sched* s) noexcept {
   s->stopping.store(true, std::memory_order_seq_cst);
-  sysmon_stop(s);  // first: it may start Ms (handoffp) until it has stopped
+  // sysmon keeps running until every M is joined: its preemption requests
+  // bring spinning goroutines' Ms to a switch, where they see `stopping`.
+  // (It starts no M from now on: startm checks `stopping`.)
   // Let every startm() in flight finish publishing its M (thread id, next_p)
   // before waking and joining: none starts after this.
   while (s->starting_ms.load(std::memory_order_seq_cst) != 0) sched_yield();
@@ -220,6 +222,7 @@ void stop(Sched* s) noexcept {
     m->park.wake();
     pthread_join(m->thread, nullptr);
   }
+  sysmon_stop(s);
   set_current_sched(nullptr);
   s->~Sched();
   alloc::free(s);

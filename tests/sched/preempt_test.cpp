@@ -123,6 +123,25 @@ TEST(Preempt, OptionOffMeansNoPreemption) {
   }, {.procs = 1, .preempt = false});
 }
 
+// Shutdown waits for every M to reach a switch point: preemption brings a
+// goroutine that spins forever there, and it is abandoned like any other.
+TEST(Preempt, ShutdownDoesNotWaitForASpinner) {
+  SKIP_WITHOUT_PREEMPTION();
+  static std::atomic<bool> never{false};
+  std::atomic<bool> started{false};
+  auto t0 = Clock::now();
+  {
+    goro::Runtime rt({.procs = 1});
+    rt.go([&] {
+      started = true;
+      spin_until(never);
+    });
+    while (!started) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_LT(Clock::now() - t0, 10s);
+}
+
 // Goroutines hammering malloc/free and printf (to /dev/null, one shared
 // FILE) under 200 us slices: preemption never stops a thread inside libc, so
 // no allocator or stdio lock is held by a preempted goroutine that another
