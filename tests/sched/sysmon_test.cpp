@@ -124,7 +124,13 @@ TEST_P(Retake, BlockingCallLeavesOthersTheirTicks) {
     });
     finished.wait();
     std::printf("ticks during a 500 ms blocking call (procs %d): %d of 500\n", goro::gomaxprocs(0), ticks.load());
+    // Coarse: without the retake there would be none. Sanitizers slow
+    // every tick down (TSan measured 232-396 here).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    EXPECT_GE(ticks.load(), 100);
+#else
     EXPECT_GE(ticks.load(), 300);
+#endif
   }, {.procs = GetParam()});
 }
 
