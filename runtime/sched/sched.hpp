@@ -24,6 +24,11 @@
 //    so work made ready is never left with an idle P and no M looking.
 //  - The current M is read through current_m(), never a cached thread-local
 //    address: after any switch the code may be running on another thread.
+//  - sysmon (sysmon.hpp), a thread with no P, retakes Ps left in the
+//    `syscall` state by goro::blocking (syscall.cpp: whoever CASes a P out
+//    of that state owns it) and preempts long-running Gs with SIGURG
+//    (preempt.hpp); a preempted G waits in its M's own list, never in a
+//    stealable queue, and resumes on that M.
 //
 // Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
 // context switch. Channel and sync locks (later layers) are taken before
