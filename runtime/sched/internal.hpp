@@ -26,14 +26,20 @@ void handoffp(Sched* s, P* p) noexcept;
 // Puts m to sleep until it is handed a P; with a deadline, m also wakes then
 // (the timer sleeper) and, if still idle, takes an idle P to run timers.
 void stopm(Sched* s, M* m, std::int64_t deadline = 0) noexcept;
-// For an M with preempted Gs pinned to it (M::preempted) and no P: it may
-// not sleep and strand them, so it polls for an idle P, backing off to 1 ms.
-// Null once the runtime is stopping.
-P* wait_for_idle_p(Sched* s) noexcept;
 // Runs every P's due timers; returns the earliest pending deadline (0: none).
 std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept;
 // The M thread: runs the scheduler loop on its native stack (g0).
 void* mstart(void* arg) noexcept;
+
+// A G stopped by SIGURG is locked to its M (G::preempt_locked) so that it
+// resumes there; its next voluntary switch (park, yield, exit, a blocking
+// call, lock_os_thread) releases that lock first.
+inline void release_preempt_lock(M* m, G* g) noexcept {
+  if (!g->preempt_locked) return;
+  g->preempt_locked = false;
+  g->locked_m = nullptr;
+  m->locked_g = nullptr;
+}
 
 // Switching (switch.cpp).
 G* pick_local(Sched* s, M* m) noexcept;

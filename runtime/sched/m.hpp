@@ -4,7 +4,6 @@
 #include "arch/context.hpp"
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/g.hpp"
-#include "runtime/sched/runq.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -23,7 +22,7 @@ enum class AfterSwitch : std::uint8_t {
   park,     // park(): mark waiting, then run the commit function
   exit,     // the G finished: free its stack and recycle it
   requeue_global,  // leaving blocking() with no P to be had: to the global queue
-  preempt,  // stopped by SIGURG: waits in M::preempted (preempt.hpp)
+  preempt,  // stopped by SIGURG: locked to this M until its next voluntary switch (preempt.hpp)
 };
 
 struct alignas(64) M {
@@ -55,12 +54,6 @@ struct alignas(64) M {
   std::atomic<bool> preempt_req{false};  // sysmon asked; the handler clears it
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
-  // Gs stopped by SIGURG, oldest first (linked through G::next). They resume
-  // only on this M, through the saved signal frame on their stacks: g0
-  // alternates between one other G and the head of this list, and a G that
-  // switches voluntarily hands over to the head (pick_local).
-  GList preempted;
-  bool other_ran = false;          // g0 ran another G in place of a preempted one
   std::uint32_t fastrand = 0;
 
   // This thread's C++ exception state (libstdc++'s __cxa_eh_globals, laid

@@ -303,7 +303,7 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
     return;  // not a safe point: sysmon asks again later
   }
   G* g = m->curg;
-  m->after = AfterSwitch::preempt;  // finish_switch on g0 queues it in M::preempted
+  m->after = AfterSwitch::preempt;  // finish_switch on g0 locks it to m and queues it
   m->after_g = g;
   errno = saved_errno;  // the G's errno, saved by the switch
   preempt_switch(m, g, resume);

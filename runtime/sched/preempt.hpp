@@ -22,10 +22,16 @@
 // finish_switch() and then rt_sigreturn on the copy: every register, flags,
 // the vector state and the signal mask come back bit-exact.
 //
-// A preempted G resumes on the same M (M::preempted, never in a stealable
-// queue) until its next voluntary switch: the saved frame restores the
-// thread's alternate-stack settings, and frames of the G may hold addresses
-// of this thread's TLS (DESIGN.md, "Preemption").
+// A preempted G resumes on the same M until its next voluntary switch: the
+// saved frame restores the thread's alternate-stack settings, and frames of
+// the G may hold addresses of this thread's TLS, or own a thread's lock
+// (DESIGN.md, "Preemption"). It is locked to its M as by lock_os_thread
+// (G::preempt_locked) and queued on its P: the lock_os_thread machinery runs
+// it only on that M, which meanwhile hands its P to another M for the other
+// goroutines (so a user lock the G holds is never waited for on its own
+// thread). Its next voluntary switch (park, yield, exit, blocking call,
+// lock_os_thread) releases that lock (release_preempt_lock). Each
+// preemption with other work pending thus costs two M hand-offs.
 //
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
 // see the note in preempt.cpp), ThreadSanitizer builds (TSan defers

@@ -155,6 +155,7 @@ void free_g(Sched* s, P* p, G* g) noexcept {
   g->context = nullptr;
   g->wait_reason = WaitReason::none;
   g->locked_m = nullptr;
+  g->preempt_locked = false;
   g->is_main = false;
   g->eh = {};
   g->saved_errno = 0;

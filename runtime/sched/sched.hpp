@@ -27,8 +27,8 @@
 //  - sysmon (sysmon.hpp), a thread with no P, retakes Ps left in the
 //    `syscall` state by goro::blocking (syscall.cpp: whoever CASes a P out
 //    of that state owns it) and preempts long-running Gs with SIGURG
-//    (preempt.hpp); a preempted G waits in its M's own list, never in a
-//    stealable queue, and resumes on that M.
+//    (preempt.hpp); a preempted G is locked to its M until its next
+//    voluntary switch, and resumes there.
 //
 // Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
 // context switch. Channel and sync locks (later layers) are taken before

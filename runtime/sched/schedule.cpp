@@ -493,44 +493,6 @@ G* find_runnable(Sched* s, M* m) noexcept {
   }
 }
 
-}  // namespace
-
-P* wait_for_idle_p(Sched* s) noexcept {
-  std::int64_t backoff = 20'000;
-  for (;;) {
-    if (s->stopping.load()) return nullptr;
-    s->lock.lock();
-    P* p = pidle_get(s);
-    s->lock.unlock();
-    if (p) return p;
-    timespec ts{0, static_cast<long>(backoff)};
-    nanosleep(&ts, nullptr);
-    if (backoff < 1'000'000) backoff *= 2;
-  }
-}
-
-namespace {
-
-// Work for m's P other than its preempted Gs, without sleeping or stealing:
-// due timers, the local queue, the global queue. A G locked to another M
-// goes back to the queue (its owner's hand-off happens on a later round).
-G* other_local_work(Sched* s, M* m) noexcept {
-  P* p = m->p;
-  if (!p) return nullptr;
-  run_all_timers(s, nanotime());
-  G* g = runq_get(p);
-  if (!g && s->runq.maybe_nonempty()) {
-    s->lock.lock();
-    g = global_get(s, p, 0);
-    s->lock.unlock();
-  }
-  if (g && g->locked_m && g->locked_m != m) {
-    runq_put(s, p, g, false);
-    g = nullptr;
-  }
-  return g;
-}
-
 // m's locked G is not runnable: hand the P to someone else and sleep until
 // the locked G is given back to us, with a P (Go's stoplockedm).
 void stop_locked_m(Sched* s, M* m) noexcept {
@@ -594,36 +556,23 @@ void* mstart(void* arg) noexcept {
       start_locked_m(s, m, g);
       continue;
     }
-    if (!m->preempted.empty()) {
-      // Gs stopped by SIGURG, pinned to this M: one other G, then the
-      // oldest of them, in turn (pick_local also hands over to them).
-      if (s->stopping.load()) break;
-      if (!m->p) {
-        P* p = wait_for_idle_p(s);
-        if (!p) break;
-        acquirep(m, p);
-      }
-      G* other = (m->locked_g || m->other_ran) ? nullptr : other_local_work(s, m);
-      if (other) {
-        m->other_ran = true;
-        execute(m, other);
-      } else {
-        m->other_ran = false;
-        execute(m, m->preempted.pop_front());
-      }
-      continue;
-    }
     if (m->locked_g) {
       // This M runs its locked G and nothing else.
       G* lg = m->locked_g;
       if (s->stopping.load()) break;
-      // It may have yielded into our own run queue: run it from there.
+      // Due timers first (a preempted locked G comes back here every time
+      // slice, and the Gs its timers ready must get their turn).
+      if (m->p) run_all_timers(s, nanotime());
+      // It may have yielded (or been preempted) into our own run queue: run it from there.
       G* g = m->p ? runq_get(m->p) : nullptr;
       if (g == lg) {
         execute(m, lg);
         continue;
       }
-      if (g) runq_put(s, m->p, g, false);  // someone else's: stays queued for other Ms
+      // Someone else's: it stays queued for other Ms, at the front (runnext),
+      // or the M we hand the P to could find our G first, hand it straight
+      // back, and never get to g (a livelock preemption exposed).
+      if (g) runq_put(s, m->p, g, true);
       // Give the P away and sleep until another M hands lg back with a P.
       // The hand-off is taken only here, holding the P that came with it: an
       // M that took it while still holding its own P would leave the handed

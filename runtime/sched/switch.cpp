@@ -54,6 +54,7 @@ arch::Context prepare_to_run(M* m, G* g) {
 [[noreturn]] void goexit(G* g) noexcept {
   M* m = current_m();
   Sched* s = current_sched();
+  release_preempt_lock(m, g);  // a preemption lock does not take the thread along
   g->transition(GStatus::running, GStatus::dead);
   if (m->locked_g == g) {
     // Go's rule: a goroutine that exits while locked takes its thread with it
@@ -99,12 +100,6 @@ G* runnable_here(M* m, G* g) noexcept {
 }  // namespace
 
 G* pick_local(Sched* s, M* m) noexcept {
-  if (!m->preempted.empty() && m->p && !m->locked_g) {
-    // Our preempted Gs may only run here, so they come before anything
-    // else (DESIGN.md, "Preemption"); otherwise g0 deals with them.
-    m->other_ran = false;
-    return m->preempted.pop_front();
-  }
   if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
   if (p->timers.first() != 0) run_timers(p, nanotime());
@@ -203,10 +198,18 @@ void finish_switch() noexcept {
       free_g(current_sched(), m->p, prev);
       break;
     case AfterSwitch::preempt:
-      // Stopped by SIGURG (preempt.cpp): it waits in this M's own list,
-      // where no other M can take it.
+      // Stopped by SIGURG (preempt.cpp). It must resume on this M (its
+      // signal frame and its frames' TLS addresses are this thread's), so
+      // it is locked to it, as by lock_os_thread, until its next voluntary
+      // switch: the lock_os_thread machinery runs it only here, and hands
+      // the P to another M for the other Gs meanwhile. It goes to the tail.
       prev->transition(GStatus::running, GStatus::runnable);
-      m->preempted.push_back(prev);
+      if (!prev->locked_m) {
+        prev->locked_m = m;
+        m->locked_g = prev;
+        prev->preempt_locked = true;
+      }
+      runq_put(current_sched(), m->p, prev, false);
       current_sched()->preemptions.fetch_add(1, std::memory_order_relaxed);
       break;
   }
@@ -233,6 +236,7 @@ void park(bool (*commit)(G*, void*), void* arg, WaitReason reason) noexcept {
   M* m = current_m();
   G* g = m ? m->curg : nullptr;
   if (!g) debug::fatal("park: not on a goroutine");
+  release_preempt_lock(m, g);
   g->wait_reason = reason;
   m->after = AfterSwitch::park;
   m->after_g = g;
@@ -255,6 +259,7 @@ void yield() noexcept {
     sched_yield();
     return;
   }
+  release_preempt_lock(m, g);
   Sched* s = current_sched();
   G* next = pick_local(s, m);
   if (!next && !needs_g0(s, m)) {
@@ -275,6 +280,7 @@ void lock_os_thread() noexcept {
   M* m = current_m();
   G* g = m ? m->curg : nullptr;
   if (!g) return;  // a plain thread is already its own thread
+  g->preempt_locked = false;  // a preemption lock becomes the user's
   m->lock_count++;
   m->locked_g = g;
   g->locked_m = m;

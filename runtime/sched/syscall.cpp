@@ -26,6 +26,7 @@ namespace goro::sched {
 void enter_blocking() noexcept {
   M* m = current_m();
   G* g = m->curg;
+  release_preempt_lock(m, g);  // a voluntary switch point
   g->transition(GStatus::running, GStatus::syscall);
   if (m->locked_g) return;
   P* p = m->p;
@@ -40,17 +41,6 @@ void enter_blocking() noexcept {
   p->syscall_when.store(nanotime(), std::memory_order_relaxed);
   p->status.store(PStatus::syscall, std::memory_order_release);  // publishes the P's state to sysmon
 }
-
-namespace {
-
-// Gs preempted on this M wait for it (they may run nowhere else): a G that
-// comes back from the kernel lets them run first, or a goroutine that goes
-// from one blocking call to the next would keep them waiting indefinitely.
-void let_pinned_run(M* m) noexcept {
-  if (!m->preempted.empty()) yield();
-}
-
-}  // namespace
 
 void exit_blocking() noexcept {
   M* m = current_m();
@@ -68,7 +58,6 @@ void exit_blocking() noexcept {
     old->m = m;
     g->transition(GStatus::syscall, GStatus::running);
     mark_running_g(m);
-    let_pinned_run(m);
     return;
   }
   // sysmon retook it. Until acquirep below we own no P.
@@ -76,15 +65,11 @@ void exit_blocking() noexcept {
     s->lock.lock();
     P* p = (old->status.load() == PStatus::idle && pidle_take(s, old)) ? old : pidle_get(s);
     s->lock.unlock();
-    // Gs preempted on this M are pinned to it (preempt.hpp): it must not
-    // sleep without a P and strand them.
-    if (!p && !m->preempted.empty()) p = wait_for_idle_p(s);
     if (p) {
       acquirep(m, p);
       g->transition(GStatus::syscall, GStatus::running);
       mark_running_g(m);
-      let_pinned_run(m);
-      return;
+        return;
     }
   }
   // No P to be had: queue the G globally and let this M sleep. The G must be

@@ -16,7 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -121,6 +123,40 @@ TEST(Preempt, OptionOffMeansNoPreemption) {
     EXPECT_EQ(ticks_while_spinning.load(), 0);
     EXPECT_EQ(goro::stats().preemptions, 0u);
   }, {.procs = 1, .preempt = false});
+}
+
+// A goroutine locked to its thread is preempted too, and keeps its thread:
+// the P goes to another M for the sleep loop meanwhile (procs = 1).
+TEST(Preempt, LockedSpinnerIsPreemptedAndKeepsItsThread) {
+  SKIP_WITHOUT_PREEMPTION();
+  goro::run([] {
+    std::atomic<bool> stop{false}, moved{false};
+    std::atomic<int> ticks{0};
+    Latch done(2);
+    goro::go([&] {
+      goro::lock_os_thread();
+      long tid = syscall(SYS_gettid);
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (int k = 0; k < 100000; ++k) __asm__ volatile("");
+        if (syscall(SYS_gettid) != tid) moved = true;
+      }
+      goro::unlock_os_thread();
+      done.count_down();
+    });
+    goro::go([&] {
+      auto end = Clock::now() + 500ms;
+      while (Clock::now() < end) {
+        goro::sleep(1ms);
+        ticks++;
+      }
+      stop = true;
+      done.count_down();
+    });
+    done.wait();
+    std::printf("locked spinner: %d ticks beside it in 500 ms\n", ticks.load());
+    EXPECT_FALSE(moved.load());
+    EXPECT_GE(ticks.load(), 10);
+  }, {.procs = 1});
 }
 
 // Shutdown waits for every M to reach a switch point: preemption brings a
