@@ -535,6 +535,10 @@ void* mstart(void* arg) noexcept {
     sigemptyset(&urg);
     sigaddset(&urg, SIGURG);
     pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
+    // An M started by sysmon (a retake's hand-off) would inherit its name.
+    char name[16] = {};
+    if (pthread_getname_np(pthread_self(), name, sizeof name) == 0 && std::strcmp(name, "goro-sysmon") == 0)
+      pthread_setname_np(pthread_self(), "goro-m");
   }
   Sched* s = current_sched();
   if (P* p = m->next_p) {
