@@ -58,6 +58,9 @@ bool check_dead(Sched* s) noexcept {
   if (!main_waiting) return false;
   // Our threads: every M, sysmon, and the one blocked in run() for the main goroutine.
   int ours = s->mcount + 1 + (s->sysmon.started ? 1 : 0);
+#if defined(__SANITIZE_THREAD__)
+  ours += 1;  // TSan's background thread, started with the first pthread_create
+#endif
   int threads = count_threads();
   if (threads < 0 || threads > ours) return true;  // foreign threads alive: ask again later
   std::fflush(stdout);
