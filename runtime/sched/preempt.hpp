@@ -34,9 +34,10 @@
 // preemption with other work pending thus costs two M hand-offs.
 //
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
-// see the note in preempt.cpp), ThreadSanitizer builds (TSan defers
+// see the note in preempt.cpp), the Boost.Context switch backend (the resume
+// frame is a goro_switch frame), ThreadSanitizer builds (TSan defers
 // asynchronous signals and hands the handler a copy of the context, which
-// cannot be resumed), executables without a symbol table.
+// cannot be resumed), ASan builds, executables without a symbol table.
 #pragma once
 
 namespace goro::sched {
