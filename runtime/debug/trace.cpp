@@ -109,6 +109,7 @@ const char* stop_reason(sched::M* m, sched::G* g) noexcept {
     case AfterSwitch::requeue: return "yield";
     case AfterSwitch::exit: return "exit";
     case AfterSwitch::requeue_global: return "no P after syscall";
+    case AfterSwitch::preempt: return "preempted";
     case AfterSwitch::nothing: break;
   }
   return "switch";

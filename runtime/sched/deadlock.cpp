@@ -64,9 +64,10 @@ bool check_dead(Sched* s) noexcept {
   }
   s->allg_lock.unlock();
   if (!main_waiting) return false;
-  // Our threads: every M, the helpers, and the one blocked in run() for the
-  // main goroutine.
-  int ours = s->mcount + 1 + s->helper_threads.load(std::memory_order_relaxed) + kSanitizerThreads;
+  // Our threads: every M, sysmon, the helpers, and the one blocked in run()
+  // for the main goroutine.
+  int ours = s->mcount + 1 + (s->sysmon.started ? 1 : 0) + s->helper_threads.load(std::memory_order_relaxed) +
+             kSanitizerThreads;
   int threads = count_threads();
   if (threads < 0 || threads > ours) return true;  // foreign threads alive: ask again later
   std::fflush(stdout);

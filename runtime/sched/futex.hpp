@@ -12,6 +12,23 @@ namespace goro::sched {
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns = -1) noexcept;
 void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
 
+// Runtime Locks this thread holds. Asynchronous preemption never stops a
+// thread holding one (preempt.hpp): the preempting G could need the same
+// lock on the same thread and wait for a holder that can never run. Per
+// thread, not per goroutine: a Lock is never held across a switch.
+// initial-exec: one %fs-relative increment, and safe to read in a signal handler.
+inline thread_local int runtime_locks_held [[gnu::tls_model("initial-exec")]] = 0;
+// Not kept under TSan: preemption is off there (preempt.hpp), and TSan takes
+// each goroutine's fiber for a thread of its own, so the counter shared by
+// the fibers of one OS thread would show up as a race.
+inline void count_runtime_lock(int delta) noexcept {
+#if !defined(__SANITIZE_THREAD__)
+  runtime_locks_held += delta;
+#else
+  (void)delta;
+#endif
+}
+
 // A runtime mutex: spins briefly, then sleeps on a futex (Drepper's
 // three-state mutex: 0 unlocked, 1 locked, 2 locked with sleepers). Held only
 // for a few hundred instructions and never across a context switch.
@@ -19,15 +36,19 @@ class Lock {
  public:
   void lock() noexcept {
     std::uint32_t expected = 0;
+    count_runtime_lock(1);  // before taking it: a preemption in lock_slow would be as bad
     if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
       lock_slow();
   }
   bool try_lock() noexcept {
     std::uint32_t expected = 0;
-    return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+    bool ok = state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+    count_runtime_lock(ok);
+    return ok;
   }
   void unlock() noexcept {
     if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(state_, 1);
+    count_runtime_lock(-1);
   }
 
  private:

@@ -80,6 +80,9 @@ struct alignas(64) G {
   int saved_errno = 0;
   ExceptionState eh;
   M* locked_m = nullptr;            // lock_os_thread(): the only M it may run on
+  // locked_m was set by asynchronous preemption, not by the user: the G
+  // must resume on that M, and is released at its next voluntary switch.
+  bool preempt_locked = false;
   G* next = nullptr;                // intrusive link: run queues, free lists
   G* all_next = nullptr;            // the list of every G (for dumps and deadlock checks)
   void* fiber = nullptr;            // sanitizer fiber (TSan builds only)

@@ -31,11 +31,24 @@ std::int64_t run_all_timers(Sched* s, std::int64_t now) noexcept;
 // The M thread: runs the scheduler loop on its native stack (g0).
 void* mstart(void* arg) noexcept;
 
+// A G stopped by SIGURG is locked to its M (G::preempt_locked) so that it
+// resumes there; its next voluntary switch (park, yield, exit, a blocking
+// call, lock_os_thread) releases that lock first.
+inline void release_preempt_lock(M* m, G* g) noexcept {
+  if (!g->preempt_locked) return;
+  g->preempt_locked = false;
+  g->locked_m = nullptr;
+  m->locked_g = nullptr;
+}
+
 // Switching (switch.cpp).
 G* pick_local(Sched* s, M* m) noexcept;
 // Runs `next` (or the M's g0 when null) after saving `self`. Returns when
 // self is resumed, possibly on another M.
 void switch_away(M* m, G* self, G* next) noexcept;
+// From the SIGURG handler: g (m's running G) stops with `resume` as its
+// context and m continues on g0. Never returns (preempt.cpp).
+[[noreturn]] void preempt_switch(M* m, G* g, arch::Context resume) noexcept;
 // Runs on g0: switches into g and returns when g switches back to g0.
 void execute(M* m, G* g) noexcept;
 // Completes whatever the previous context asked for (M::after*).

@@ -23,6 +23,7 @@ enum class AfterSwitch : std::uint8_t {
   park,     // park(): mark waiting, then run the commit function
   exit,     // the G finished: free its stack and recycle it
   requeue_global,  // leaving blocking() with no P to be had: to the global queue
+  preempt,  // stopped by SIGURG: locked to this M until its next voluntary switch (preempt.hpp)
 };
 
 struct alignas(64) M {
@@ -49,6 +50,16 @@ struct alignas(64) M {
   Note park;                       // sleeps here when idle (stopm)
   M* idle_next = nullptr;          // link in Sched::idle_ms
   P* next_p = nullptr;             // P handed over by whoever woke us (startm)
+  P* syscall_p = nullptr;          // the P left in the syscall state by enter_blocking
+
+  // Preemption (preempt.hpp, sysmon.hpp).
+  std::atomic<int> tid{0};         // the thread's kernel id, for tgkill; 0 once it exited
+  // Odd while a goroutine runs on this M, even while g0 (or a system call)
+  // does; changes at every switch. sysmon times a G's slice by it.
+  std::atomic<std::uint32_t> run_seq{0};
+  std::atomic<bool> preempt_req{false};  // sysmon asked; the handler clears it
+  int no_preempt = 0;              // >0: no asynchronous preemption on this M
+  bool in_preempt = false;         // the SIGURG handler is running
   std::uint32_t fastrand = 0;
   void* trace = nullptr;           // GORO_TRACE's event buffer (debug/trace.cpp), if tracing
 
@@ -71,6 +82,17 @@ struct alignas(64) M {
     return fastrand = x;
   }
 };
+
+// M::run_seq: a goroutine starts running on m / m returns to g0 (or enters
+// a system call). Relaxed load, release store: only m writes it.
+inline void mark_running_g(M* m) noexcept {
+  std::uint32_t s = m->run_seq.load(std::memory_order_relaxed);
+  m->run_seq.store((s + 2) | 1u, std::memory_order_release);
+}
+inline void mark_g0(M* m) noexcept {
+  std::uint32_t s = m->run_seq.load(std::memory_order_relaxed);
+  m->run_seq.store((s + 1) & ~1u, std::memory_order_release);
+}
 
 // The M running on this thread, or nullptr on a thread that is not an M.
 // Never inlined and never cached across a switch (DESIGN.md, "Reading current

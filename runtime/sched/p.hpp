@@ -16,6 +16,9 @@ enum class PStatus : std::uint8_t {
   idle,     // on the idle list (Sched::idle_ps), owned by the scheduler lock
   running,  // held by an M that runs goroutines or looks for them
   retired,  // beyond gomaxprocs; holds nothing
+  syscall,  // its M is inside goro::blocking(): M::syscall_p remembers it, but
+            // the M touches none of its state; whoever CASes it out of this
+            // state owns it (the M coming back, or sysmon retaking it)
 };
 
 struct alignas(64) P {
@@ -28,6 +31,7 @@ struct alignas(64) P {
   // The G made ready by the running G (a channel hand-off, a new goroutine):
   // it runs next, inheriting the rest of the time slice. Stealable (CAS).
   std::atomic<G*> runnext{nullptr};
+  std::atomic<std::int64_t> syscall_when{0};  // entered the syscall state (nanotime), for sysmon
   std::uint32_t schedtick = 0;     // schedules done; every 61st looks at the global queue first
   TimerHeap timers;                // pending timers (timers.hpp); any M may run them
 

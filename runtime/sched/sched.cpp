@@ -1,6 +1,7 @@
 // The global scheduler state: starting and stopping a runtime, goroutine
 // allocation, gomaxprocs, and the main goroutine of run().
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/preempt.hpp"
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/net/poller.hpp"
@@ -165,6 +166,7 @@ void free_g(Sched* s, P* p, G* g) noexcept {
   g->fiber = nullptr;
   g->wait_reason = WaitReason::none;
   g->locked_m = nullptr;
+  g->preempt_locked = false;
   g->is_main = false;
   g->eh = {};
   g->saved_errno = 0;
@@ -215,11 +217,16 @@ Sched* start(const Config& c) {
   debug::install_sigquit_handler();
   debug::start_schedtrace(s);
   debug::trace::init();
+  preempt_init();
+  sysmon_start(s);
   return s;
 }
 
 void stop(Sched* s) noexcept {
   s->stopping.store(true, std::memory_order_seq_cst);
+  // sysmon keeps running until every M is joined: its preemption requests
+  // bring spinning goroutines' Ms to a switch, where they see `stopping`.
+  // (It starts no M from now on: startm checks `stopping`.)
   // Let every startm() in flight finish publishing its M (thread id, next_p)
   // before waking and joining: none starts after this.
   while (s->starting_ms.load(std::memory_order_seq_cst) != 0) sched_yield();
@@ -236,6 +243,7 @@ void stop(Sched* s) noexcept {
   }
   net::forget_runtime(s);  // goroutines abandoned on the poller; deadline timers
   debug::stop_schedtrace(s);
+  sysmon_stop(s);
   set_current_sched(nullptr);
   s->~Sched();
   alloc::free(s);

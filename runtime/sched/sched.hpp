@@ -24,6 +24,11 @@
 //    so work made ready is never left with an idle P and no M looking.
 //  - The current M is read through current_m(), never a cached thread-local
 //    address: after any switch the code may be running on another thread.
+//  - sysmon (sysmon.hpp), a thread with no P, retakes Ps left in the
+//    `syscall` state by goro::blocking (syscall.cpp: whoever CASes a P out
+//    of that state owns it) and preempts long-running Gs with SIGURG
+//    (preempt.hpp); a preempted G is locked to its M until its next
+//    voluntary switch, and resumes there.
 //
 // Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
 // context switch. Channel and sync locks (later layers) are taken before
@@ -40,6 +45,7 @@
 #include "runtime/sched/m.hpp"
 #include "runtime/sched/p.hpp"
 #include "runtime/sched/runq.hpp"
+#include "runtime/sched/sysmon.hpp"
 #include "runtime/stack/stack.hpp"
 
 #include <atomic>
@@ -121,8 +127,11 @@ struct Sched {
   // the deadlock check counts them as ours, not as foreign threads.
   std::atomic<int> helper_threads{0};
 
-  std::atomic<std::uint64_t> syscall_handoffs{0};
-  std::atomic<std::uint64_t> preemptions{0};
+  std::atomic<std::uint64_t> syscall_handoffs{0};  // Ps retaken from a system call by sysmon
+  std::atomic<std::uint64_t> preemptions{0};       // goroutines stopped by SIGURG
+  std::atomic<std::uint64_t> preempt_requests{0};  // SIGURGs sysmon sent (some find no safe point)
+
+  Sysmon sysmon;  // sysmon.hpp
 };
 
 // The running runtime, or nullptr. One at a time per process.
@@ -165,7 +174,8 @@ void inject_glist(Sched* s, GList& gs) noexcept;
 
 // --- System calls ------------------------------------------------------------
 
-// goro::blocking(): the P is handed to another M while the caller blocks.
+// goro::blocking(): Go's entersyscall / exitsyscall. The P stays with the M
+// in a syscall state; sysmon retakes it after 20 us (syscall.cpp).
 void enter_blocking() noexcept;
 void exit_blocking() noexcept;
 

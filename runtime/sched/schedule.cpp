@@ -10,9 +10,11 @@
 #include "runtime/alloc.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cxxabi.h>
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <new>
@@ -107,6 +109,8 @@ void acquirep(M* m, P* p) noexcept {
   m->p = p;
   p->m = m;
   p->status = PStatus::running;
+  // A P leaves the idle list: sysmon may be asleep for lack of work.
+  if (Sched* s = current_sched()) sysmon_wake_if_sleeping(s->sysmon);
 }
 
 P* releasep(M* m) noexcept {
@@ -614,7 +618,19 @@ void* mstart(void* arg) noexcept {
   m->eh_globals = reinterpret_cast<ExceptionState*>(__cxxabiv1::__cxa_get_globals());
   m->errno_location = &errno;
   m->g0_fiber = sanitizer::current_fiber();
-  stack::ensure_signal_stack();
+  m->tid.store(static_cast<int>(gettid()), std::memory_order_release);
+  stack::ensure_signal_stack();  // also where the SIGURG handler runs (preempt.hpp)
+  {
+    // Ms inherit the mask of whoever started them: SIGURG must get through.
+    sigset_t urg;
+    sigemptyset(&urg);
+    sigaddset(&urg, SIGURG);
+    pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
+    // An M started by sysmon (a retake's hand-off) would inherit its name.
+    char name[16] = {};
+    if (pthread_getname_np(pthread_self(), name, sizeof name) == 0 && std::strcmp(name, "goro-sysmon") == 0)
+      pthread_setname_np(pthread_self(), "goro-m");
+  }
   Sched* s = current_sched();
   if (P* p = m->next_p) {
     m->next_p = nullptr;
@@ -627,6 +643,7 @@ void* mstart(void* arg) noexcept {
       s->lock.lock();
       s->mcount--;
       s->lock.unlock();
+      m->tid.store(0, std::memory_order_release);
       break;
     }
     if (G* g = m->pending_locked) {
@@ -638,13 +655,19 @@ void* mstart(void* arg) noexcept {
       // This M runs its locked G and nothing else.
       G* lg = m->locked_g;
       if (s->stopping.load()) break;
-      // It may have yielded into our own run queue: run it from there.
+      // Due timers first (a preempted locked G comes back here every time
+      // slice, and the Gs its timers ready must get their turn).
+      if (m->p) run_all_timers(s, nanotime());
+      // It may have yielded (or been preempted) into our own run queue: run it from there.
       G* g = m->p ? runq_get(m->p) : nullptr;
       if (g == lg) {
         execute(m, lg);
         continue;
       }
-      if (g) runq_put(s, m->p, g, false);  // someone else's: stays queued for other Ms
+      // Someone else's: it stays queued for other Ms, at the front (runnext),
+      // or the M we hand the P to could find our G first, hand it straight
+      // back, and never get to g (a livelock preemption exposed).
+      if (g) runq_put(s, m->p, g, true);
       // Give the P away and sleep until another M hands lg back with a P.
       // The hand-off is taken only here, holding the P that came with it: an
       // M that took it while still holding its own P would leave the handed
@@ -666,6 +689,7 @@ void* mstart(void* arg) noexcept {
   if (m->p) releasep(m);
   if (debug::trace::on) [[unlikely]]
     debug::trace::m_exit(m);
+  m->tid.store(0, std::memory_order_release);
   set_current_m(nullptr);
   return nullptr;
 }

@@ -40,6 +40,7 @@ arch::Context prepare_to_run(M* m, G* g) {
   m->curg = g;
   if (debug::trace::on) [[unlikely]]
     debug::trace::g_start(m, g);
+  mark_running_g(m);
   P* p = m->p;
   p->schedtick++;
   p->count(p->switches);
@@ -56,6 +57,7 @@ arch::Context prepare_to_run(M* m, G* g) {
 [[noreturn]] void goexit(G* g) noexcept {
   M* m = current_m();
   Sched* s = current_sched();
+  release_preempt_lock(m, g);  // a preemption lock does not take the thread along
   g->transition(GStatus::running, GStatus::dead);
   if (m->locked_g == g) {
     // Go's rule: a goroutine that exits while locked takes its thread with it
@@ -123,6 +125,7 @@ void switch_away(M* m, G* self, G* next) noexcept {
     target = prepare_to_run(m, next);
   } else {
     m->curg = nullptr;
+    mark_g0(m);
     target = m->g0;
   }
   if (self->stack.guard == stack::GuardKind::canary && !current_sched()->stacks.canary_intact(self->stack)) {
@@ -140,6 +143,19 @@ void switch_away(M* m, G* self, G* next) noexcept {
     sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
   arch::switch_context(&self->context, target);
   finish_switch();
+}
+
+void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
+  // As switch_away to g0, except that g's context is the resume frame the
+  // signal handler built, not this (abandoned) handler frame.
+  m->curg = nullptr;
+  mark_g0(m);
+  swap_thread_state(m, g, nullptr);
+  g->context = resume;
+  sanitizer::switch_to_fiber(m->g0_fiber);
+  arch::Context abandoned = nullptr;
+  arch::switch_context(&abandoned, m->g0);
+  __builtin_trap();  // the handler frame is never resumed
 }
 
 void execute(M* m, G* g) noexcept {
@@ -209,6 +225,21 @@ void finish_switch() noexcept {
     case AfterSwitch::exit:
       free_g(current_sched(), m->p, prev);
       break;
+    case AfterSwitch::preempt:
+      // Stopped by SIGURG (preempt.cpp). It must resume on this M (its
+      // signal frame and its frames' TLS addresses are this thread's), so
+      // it is locked to it, as by lock_os_thread, until its next voluntary
+      // switch: the lock_os_thread machinery runs it only here, and hands
+      // the P to another M for the other Gs meanwhile. It goes to the tail.
+      prev->transition(GStatus::running, GStatus::runnable);
+      if (!prev->locked_m) {
+        prev->locked_m = m;
+        m->locked_g = prev;
+        prev->preempt_locked = true;
+      }
+      runq_put(current_sched(), m->p, prev, false);
+      current_sched()->preemptions.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
 }
 
@@ -233,6 +264,7 @@ void park(bool (*commit)(G*, void*), void* arg, WaitReason reason) noexcept {
   M* m = current_m();
   G* g = m ? m->curg : nullptr;
   if (!g) debug::fatal("park: not on a goroutine");
+  release_preempt_lock(m, g);
   g->wait_reason = reason;
   m->after = AfterSwitch::park;
   m->after_g = g;
@@ -255,6 +287,7 @@ void yield() noexcept {
     sched_yield();
     return;
   }
+  release_preempt_lock(m, g);
   Sched* s = current_sched();
   G* next = pick_local(s, m);
   if (!next && !needs_g0(s, m)) {
@@ -275,6 +308,7 @@ void lock_os_thread() noexcept {
   M* m = current_m();
   G* g = m ? m->curg : nullptr;
   if (!g) return;  // a plain thread is already its own thread
+  g->preempt_locked = false;  // a preemption lock becomes the user's
   m->lock_count++;
   m->locked_g = g;
   g->locked_m = m;

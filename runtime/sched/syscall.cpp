@@ -1,6 +1,22 @@
-// goro::blocking(): Go's entersyscallblock / exitsyscall. The caller knows
-// it is about to block, so its P is handed off at once: other goroutines run
-// on another M while this thread sits in the kernel.
+// goro::blocking(): Go's entersyscall / exitsyscall.
+//
+// Entering, the M keeps its P but leaves it in the `syscall` state with a
+// timestamp, and stops using it: M::p is cleared (the P is remembered in
+// M::syscall_p), so any runtime call made from inside the blocking function
+// behaves as from a thread with no P. sysmon retakes a P that has been in a
+// system call for 20 us (sysmon.cpp, retake_syscalls) with a CAS out of the
+// `syscall` state and hands it off (handoffp): other goroutines run on
+// another M while this thread sits in the kernel. A short call costs no
+// hand-off at all.
+//
+// Leaving: the fast path takes the old P back with a CAS from `syscall` to
+// `running` if sysmon has not retaken it. Otherwise this M owns no P and
+// touches no P-owned state until it has one: it takes its old P if it is on
+// the idle list, else any idle P, else queues the G globally and sleeps.
+// Whoever wins the CAS owns the P; the loser never writes it.
+//
+// A locked M (lock_os_thread) keeps its P across the call, as before: its
+// thread runs nothing else anyway.
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
@@ -11,15 +27,24 @@ namespace goro::sched {
 void enter_blocking() noexcept {
   M* m = current_m();
   G* g = m->curg;
-  Sched* s = current_sched();
+  release_preempt_lock(m, g);  // a voluntary switch point
   g->transition(GStatus::running, GStatus::syscall);
-  if (m->locked_g) return;  // a locked M keeps its P: nobody else may use this thread anyway
-  P* p = releasep(m);
-  m->next_p = p;  // remembered, not owned: exit_blocking tries it first
-  s->syscall_handoffs.fetch_add(1, std::memory_order_relaxed);
+  if (m->locked_g) return;
+  P* p = m->p;
+  if (!p) debug::fatal("entersyscall: no P");
+  // The P is nobody's while in the syscall state: whoever CASes it out owns
+  // it, and that need not be us (sysmon may hand it to an M whose G enters
+  // a system call in turn; coming back, we may then win that P back).
+  p->m = nullptr;
+  m->p = nullptr;
+  m->syscall_p = p;
+  mark_g0(m);  // not running Go code: no preemption requests while in the kernel
+  p->syscall_when.store(nanotime(), std::memory_order_relaxed);
+  p->status.store(PStatus::syscall, std::memory_order_release);  // publishes the P's state to sysmon
+  // Traced here, on this M's buffer: the P is up for hand-off from now on
+  // (sysmon, which has no trace buffer, does the retake itself).
   if (debug::trace::on) [[unlikely]]
     debug::trace::syscall_handoff(m, g, p);
-  handoffp(s, p);
 }
 
 void exit_blocking() noexcept {
@@ -30,18 +55,27 @@ void exit_blocking() noexcept {
     g->transition(GStatus::syscall, GStatus::running);
     return;
   }
-  P* old = m->next_p;
-  m->next_p = nullptr;
-  // A returning M owns no P: it touches no P-owned state until it has one.
+  P* old = m->syscall_p;
+  m->syscall_p = nullptr;
+  PStatus expected = PStatus::syscall;
+  if (old->status.compare_exchange_strong(expected, PStatus::running, std::memory_order_acq_rel)) {
+    m->p = old;
+    old->m = m;
+    g->transition(GStatus::syscall, GStatus::running);
+    mark_running_g(m);
+    return;
+  }
+  // sysmon retook it. Until acquirep below we own no P.
   if (!s->stopping.load(std::memory_order_relaxed)) {
     s->lock.lock();
-    P* p = (old && old->status == PStatus::idle && pidle_take(s, old)) ? old : pidle_get(s);
+    P* p = (old->status.load() == PStatus::idle && pidle_take(s, old)) ? old : pidle_get(s);
     s->lock.unlock();
     if (p) {
       acquirep(m, p);
       if (debug::trace::on) [[unlikely]]
         debug::trace::syscall_return(m, g, true);
       g->transition(GStatus::syscall, GStatus::running);
+      mark_running_g(m);
       return;
     }
   }

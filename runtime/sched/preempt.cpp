@@ -1,0 +1,332 @@
+// Asynchronous preemption (preempt.hpp): the SIGURG handler, its safe-point
+// test and the symbol table it classifies return addresses with.
+#include "runtime/sched/preempt.hpp"
+
+#include "runtime/sched/internal.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <mutex>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <vector>
+
+// Where the resume method exists (see preempt.hpp): x86-64 with the asm
+// switch (the resume frame is a goro_switch frame), no TSan (it defers
+// asynchronous signals and passes the handler a copy of the context) and no
+// ASan (the handler writes below the interrupted stack pointer, where ASan
+// may keep stale poison).
+//
+// AArch64: the same method applies (rt_sigreturn restores x0-x30, sp, pc,
+// pstate and the FPSIMD/SVE records from the frame at sp), but the frame
+// there carries the records inline in uc_mcontext.__reserved (4 KiB, plus an
+// extra_context block whose pointer must be re-based when copied), and it
+// could only be tested under qemu-user, which builds signal frames its own
+// way. Not done yet: preemption is off on AArch64, everything else
+// (sysmon, syscall retake) works there.
+#if defined(__x86_64__) && defined(GORO_SWITCH_ASM) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define GORO_ASYNC_PREEMPT 1
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#else
+#define GORO_ASYNC_PREEMPT 0
+#endif
+
+#if GORO_ASYNC_PREEMPT
+extern "C" void goro_sigresume();  // arch/x86_64/preempt.S
+#endif
+
+namespace goro::sched {
+
+NoPreempt::NoPreempt() noexcept : m_(current_m()) {
+  if (m_) m_->no_preempt++;
+}
+NoPreempt::~NoPreempt() {
+  if (m_) m_->no_preempt--;
+}
+
+// Called by goro_sigresume (arch/x86_64/preempt.S) on the resumed G's stack,
+// before rt_sigreturn. Defined in every build: the assembly is always linked
+// on x86-64 even where preemption is off.
+extern "C" void goro_preempt_resumed() noexcept {
+  int saved_errno = errno;
+  finish_switch();
+  errno = saved_errno;
+}
+
+bool preempt_m(Sched* s, M* m) noexcept {
+  int tid = m->tid.load(std::memory_order_acquire);
+  if (tid == 0) return false;
+  m->preempt_req.store(true, std::memory_order_release);
+  s->preempt_requests.fetch_add(1, std::memory_order_relaxed);
+  return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
+}
+
+#if !GORO_ASYNC_PREEMPT
+
+void preempt_init() noexcept {}
+bool preempt_supported() noexcept { return false; }
+
+#else
+
+namespace {
+
+// --- Code map: which addresses are user code, runtime code, goroutine entry --
+
+// bottom: g_entry, the runtime function that calls a goroutine's closure.
+// Interrupted in it, the G is in the runtime; as a caller (the closure's
+// wrappers are often tail calls, leaving no frame of their own) it ends the walk.
+enum class Kind : std::uint8_t { user, runtime, entry, bottom };
+
+struct Range {
+  std::uintptr_t lo, hi;
+  Kind kind;
+};
+
+struct CodeMap {
+  std::uintptr_t exe_lo = 0, exe_hi = 0;  // the main executable's text (one span)
+  std::vector<Range> runtime;             // sorted by lo; runtime and entry functions
+  bool ok = false;
+};
+
+CodeMap g_map;
+std::once_flag g_init_once;
+struct sigaction g_previous {};
+bool g_supported = false;
+
+bool starts_with(const char* s, const char* prefix) noexcept { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
+
+// Runtime functions by mangled name: everything in namespace goro (the
+// runtime and the out-of-line parts of its headers) and the goro_ assembly,
+// except goro::test (the tests' own code). Entry functions are the bottom
+// of every goroutine's user code: invoke_closure<F> (and run()'s wrapper
+// of the main function, go()'s wrapper binding the arguments) only call the
+// user's closure, which the compiler often inlines into them, so they are
+// user code, and the walk ends at the first of them.
+Kind classify_name(const char* name) noexcept {
+  static const char* const kEntry[] = {"_ZN4goro6detail14invoke_closure", "_ZZN4goro3run", "_ZZN4goro2go"};
+  for (const char* e : kEntry)
+    if (starts_with(name, e)) return Kind::entry;
+  if (starts_with(name, "_ZN4goro5sched7g_entry")) return Kind::bottom;
+  static const char* const kUser[] = {"_ZN4goro4test", "_ZNK4goro4test", "_ZZN4goro4test", "_ZZNK4goro4test"};
+  for (const char* u : kUser)
+    if (starts_with(name, u)) return Kind::user;
+  static const char* const kRuntime[] = {"_ZN4goro", "_ZNK4goro", "_ZZN4goro", "_ZZNK4goro", "goro_"};
+  for (const char* r : kRuntime)
+    if (starts_with(name, r)) return Kind::runtime;
+  return Kind::user;
+}
+
+int find_exe(dl_phdr_info* info, std::size_t, void* out) {
+  // The first object is the main program.
+  auto* bias = static_cast<std::uintptr_t*>(out);
+  bias[0] = info->dlpi_addr;
+  std::uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+    lo = std::min<std::uintptr_t>(lo, info->dlpi_addr + ph.p_vaddr);
+    hi = std::max<std::uintptr_t>(hi, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
+  }
+  bias[1] = lo;
+  bias[2] = hi;
+  return 1;
+}
+
+// Reads the executable's .symtab once, at start (never in the handler).
+bool build_code_map(CodeMap& map) {
+  std::uintptr_t exe[3] = {0, 0, 0};
+  dl_iterate_phdr(&find_exe, exe);
+  if (exe[2] == 0) return false;
+  map.exe_lo = exe[1];
+  map.exe_hi = exe[2];
+  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(ElfW(Ehdr)))) {
+    close(fd);
+    return false;
+  }
+  auto size = static_cast<std::size_t>(st.st_size);
+  void* mem = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (mem == MAP_FAILED) return false;
+  const auto* base = static_cast<const unsigned char*>(mem);
+  const auto* eh = reinterpret_cast<const ElfW(Ehdr)*>(base);
+  bool found = false;
+  if (std::memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_shoff + eh->e_shnum * sizeof(ElfW(Shdr)) <= size) {
+    const auto* sh = reinterpret_cast<const ElfW(Shdr)*>(base + eh->e_shoff);
+    for (int i = 0; i < eh->e_shnum; ++i) {
+      if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum) continue;
+      const ElfW(Shdr)& strs = sh[sh[i].sh_link];
+      if (sh[i].sh_offset + sh[i].sh_size > size || strs.sh_offset + strs.sh_size > size) break;
+      const auto* syms = reinterpret_cast<const ElfW(Sym)*>(base + sh[i].sh_offset);
+      std::size_t n = sh[i].sh_size / sizeof(ElfW(Sym));
+      const char* names = reinterpret_cast<const char*>(base + strs.sh_offset);
+      for (std::size_t k = 0; k < n; ++k) {
+        const ElfW(Sym)& s = syms[k];
+        if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_value == 0 || s.st_name >= strs.sh_size) continue;
+        Kind kind = classify_name(names + s.st_name);
+        if (kind == Kind::user) continue;
+        std::uintptr_t lo = exe[0] + s.st_value;
+        map.runtime.push_back({lo, lo + (s.st_size ? s.st_size : 1), kind});
+      }
+      found = true;
+      break;
+    }
+  }
+  munmap(mem, size);
+  std::sort(map.runtime.begin(), map.runtime.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  return found && !map.runtime.empty();
+}
+
+// user / runtime / entry for a code address; runtime for anything outside
+// the main executable (libc, libstdc++, the loader: never a safe point).
+Kind classify(std::uintptr_t pc) noexcept {
+  if (pc < g_map.exe_lo || pc >= g_map.exe_hi) return Kind::runtime;
+  const std::vector<Range>& r = g_map.runtime;
+  std::size_t lo = 0, hi = r.size();
+  while (lo < hi) {  // the last range starting at or below pc
+    std::size_t mid = (lo + hi) / 2;
+    if (r[mid].lo <= pc) lo = mid + 1; else hi = mid;
+  }
+  if (lo == 0) return Kind::user;
+  const Range& f = r[lo - 1];
+  return pc < f.hi ? f.kind : Kind::user;
+}
+
+// --- The handler -------------------------------------------------------------
+
+constexpr std::size_t kRedZone = 128;
+constexpr std::size_t kFpxSwOffset = 464;                  // struct _fpx_sw_bytes in the fxsave area
+constexpr std::uint32_t kFpXstateMagic1 = 0x46505853U;     // FP_XSTATE_MAGIC1
+constexpr std::size_t kUcontextKernelSize = offsetof(ucontext_t, __fpregs_mem);  // what rt_sigreturn reads
+constexpr std::size_t kSwitchFrame = 64;                   // arch/x86_64/frame.h GORO_FRAME_SIZE
+constexpr std::size_t kResumeStackRoom = 16 * 1024;        // finish_switch runs below the copy
+constexpr int kMaxFrames = 128;
+
+// Every return address from the interrupted PC down to the goroutine's entry
+// is user code in the main executable.
+bool frames_allow(ucontext_t* uc) noexcept {
+  unw_cursor_t cursor;
+  if (unw_init_local2(&cursor, reinterpret_cast<unw_context_t*>(uc), UNW_INIT_SIGNAL_FRAME) != 0) return false;
+  for (int depth = 0; depth < kMaxFrames; ++depth) {
+    unw_word_t ip = 0;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0) return false;
+    // Return addresses point after the call: look up the call itself.
+    Kind k = classify(depth == 0 ? ip : ip - 1);
+    if (k == Kind::runtime || (k == Kind::bottom && depth == 0)) return false;
+    if (k == Kind::entry || k == Kind::bottom) return true;  // reached the goroutine's entry
+    int step = unw_step(&cursor);
+    if (step <= 0) return false;  // an unwinding failure, or no entry frame: not a goroutine as we know it
+  }
+  return false;
+}
+
+// The resume frame (G's new context) if m's G is at a safe point, else null.
+arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
+  G* g = m->curg;
+  if (!g || !m->p || m->no_preempt != 0 || runtime_locks_held != 0 || m->after != AfterSwitch::nothing ||
+      m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
+    return nullptr;
+  auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
+  auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
+  if (sp <= lo || sp > hi) return nullptr;  // not on the goroutine's stack
+  auto here = reinterpret_cast<std::uintptr_t>(&sp);
+  if (here >= lo && here < hi) return nullptr;  // no alternate stack: we would write over ourselves
+  if (Kind k = classify(pc); k == Kind::runtime || k == Kind::bottom) return nullptr;  // cheap test before unwinding
+  // The XSAVE area the kernel saved, and its size.
+  auto* fp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.fpregs);
+  if (!fp) return nullptr;
+  std::uint32_t sw[2];
+  std::memcpy(sw, fp + kFpxSwOffset, sizeof sw);
+  std::size_t fp_size = sw[0] == kFpXstateMagic1 ? sw[1] : 512;
+  if (fp_size < 512 || fp_size > 64 * 1024) return nullptr;
+  std::size_t need = kRedZone + fp_size + 64 + kUcontextKernelSize + 16 + kSwitchFrame + kResumeStackRoom;
+  if (sp - lo < need) return nullptr;  // too close to the guard page
+  if (!frames_allow(uc)) return nullptr;
+
+  // Safe point. Lay out the resume frame (arch/x86_64/preempt.S).
+  std::uintptr_t top = sp - kRedZone;
+  std::uintptr_t fp_copy = (top - fp_size) & ~std::uintptr_t{63};
+  std::uintptr_t uc_copy = (fp_copy - kUcontextKernelSize) & ~std::uintptr_t{15};
+  std::uintptr_t frame = uc_copy - kSwitchFrame;
+  std::memcpy(reinterpret_cast<void*>(fp_copy), fp, fp_size);
+  std::memcpy(reinterpret_cast<void*>(uc_copy), uc, kUcontextKernelSize);
+  reinterpret_cast<ucontext_t*>(uc_copy)->uc_mcontext.fpregs = reinterpret_cast<fpregset_t>(fp_copy);
+  auto* words = reinterpret_cast<std::uint64_t*>(frame);
+  std::memset(words, 0, kSwitchFrame);
+  std::uint32_t mxcsr = 0;
+  std::uint16_t cw = 0;
+  __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+  __asm__ volatile("fnstcw %0" : "=m"(cw));
+  std::memcpy(reinterpret_cast<unsigned char*>(frame), &mxcsr, 4);
+  std::memcpy(reinterpret_cast<unsigned char*>(frame) + 4, &cw, 2);
+  words[7] = reinterpret_cast<std::uint64_t>(&goro_sigresume);
+
+  return reinterpret_cast<arch::Context>(frame);
+}
+
+void on_sigurg(int sig, siginfo_t* info, void* ctx) {
+  int saved_errno = errno;
+  M* m = current_m();
+  if (!m || !m->preempt_req.exchange(false, std::memory_order_acquire)) {
+    // Not ours (out-of-band socket data, or another thread): whoever had it.
+    if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction) {
+      g_previous.sa_sigaction(sig, info, ctx);
+    } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler) {
+      g_previous.sa_handler(sig);
+    }
+    errno = saved_errno;
+    return;
+  }
+  if (m->in_preempt) return;  // SA_NODEFER: a second request while we decide
+  m->in_preempt = true;
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  arch::Context resume = try_preempt(m, uc);
+  m->in_preempt = false;
+  if (!resume) {
+    errno = saved_errno;
+    return;  // not a safe point: sysmon asks again later
+  }
+  G* g = m->curg;
+  m->after = AfterSwitch::preempt;  // finish_switch on g0 locks it to m and queues it
+  m->after_g = g;
+  errno = saved_errno;  // the G's errno, saved by the switch
+  preempt_switch(m, g, resume);
+}
+
+}  // namespace
+
+void preempt_init() noexcept {
+  std::call_once(g_init_once, [] {
+    if (!build_code_map(g_map)) return;  // no symbol table: no preemption
+    struct sigaction sa {};
+    sa.sa_sigaction = &on_sigurg;
+    // SA_NODEFER and an empty mask: the handler may switch away without
+    // returning, and the thread's mask must stay as the goroutine had it.
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGURG, &sa, &g_previous) != 0) return;
+    g_supported = true;
+  });
+}
+
+bool preempt_supported() noexcept { return g_supported; }
+
+#endif  // GORO_ASYNC_PREEMPT
+
+}  // namespace goro::sched

@@ -1,0 +1,9 @@
+// Generated with preempt_regs_x86_64.S: the constants its values derive from.
+#pragma once
+#include <cstdint>
+namespace goro::test::regs {
+inline constexpr std::uint64_t kGpr[13] = {0xf2a74de452e6b438ULL, 0x6513270e269e0d37ULL, 0x0c5c7fd0a6a3a450ULL, 0xd23f0824128b2f33ULL, 0x1818e811892f902bULL, 0x9531985d5d9dc9f8ULL, 0xe8e25d940ed90475ULL, 0x36f675cc81e74ef5ULL, 0x1600a35a099950d8ULL, 0x6b0d549b6f03675aULL, 0x3d9c172411e20b8fULL, 0x8d116ece1738f7d9ULL, 0x0f21ddb66cad4a26ULL};
+inline constexpr std::uint64_t kRedZone[16] = {0x90c192cfd3ac94afULL, 0xf28c105d1fb17c23ULL, 0xa170b33839263059ULL, 0x953f48f1a09f76b5ULL, 0x0fd630f1f29d0da9ULL, 0x95e60af593bd04cfULL, 0x0cb1e29c658cda14ULL, 0x3898d190f9ebdaccULL, 0x8e81973e0becd7b0ULL, 0x2217beaddbc496cbULL, 0x6b4cb2424a23d596ULL, 0x8a6a63ec24ede6a4ULL, 0x922766581e27a1c0ULL, 0x8f6d05584ef8aa38ULL, 0xae97ba94d0eda82fULL, 0x1a61dbe22e44158bULL};
+inline constexpr std::uint64_t kYmm[16] = {0x923a736994e3bf91ULL, 0x301850c5a38fd547ULL, 0x18f135d25f557203ULL, 0xb64ce4228c38fb29ULL, 0x907a70c31012f037ULL, 0x9e7769b10f4205b4ULL, 0x7f15052434b9b5dfULL, 0x881ed162ae2eb154ULL, 0xc6f877186d76b07eULL, 0x7731af10506bf2efULL, 0xec66a78795e761d1ULL, 0x5c90a9587403e430ULL, 0x3f98e2774cbd87adULL, 0x2e05319acb5c7427ULL, 0xc7a2ea20b2f14c94ULL, 0x14f4733f3e7d1bfbULL};
+inline constexpr std::uint64_t kZmm[16] = {0x4cdd2055930d6eafULL, 0x7ebff20686734721ULL, 0x57ee05cde00902c7ULL, 0x72e6cc3ababced20ULL, 0x9be4bcfc49b64a08ULL, 0x12bd4acefaecbd38ULL, 0x830e07bc1e398f10ULL, 0x2a3af4d46b0a18e8ULL, 0x5790f82ec1d3fcffULL, 0xeeeacbe226e87555ULL, 0x6bf46c697d2caf82ULL, 0xf646e1f40a097c97ULL, 0x13deef86ab1031d0ULL, 0x8ede0d7ac3baea9eULL, 0xca02135e92b1d3f2ULL, 0xd17f9acae01f5057ULL};
+}  // namespace goro::test::regs
