@@ -19,17 +19,15 @@
 #include <cstring>
 #include <new>
 
+// used + externally_visible: current_m() reads it from inline asm, which
+// link-time optimisation cannot see; it must neither drop nor localise it.
+extern "C" {
+__attribute__((tls_model("initial-exec"), used, externally_visible)) thread_local goro::sched::M* goro_tls_m = nullptr;
+}
+
 namespace goro::sched {
-namespace {
 
-thread_local M* tls_m = nullptr;
-
-}  // namespace
-
-// noipa: no caller may learn anything about this function, so no caller can
-// cache its result across a switch (DESIGN.md, "Reading current G/M/P").
-__attribute__((noipa)) M* current_m() noexcept { return tls_m; }
-__attribute__((noipa)) void set_current_m(M* m) noexcept { tls_m = m; }
+void set_current_m(M* m) noexcept { goro_tls_m = m; }
 
 // --- Run queues ----------------------------------------------------------------
 
