@@ -31,14 +31,8 @@ void set_current_m(M* m) noexcept { goro_tls_m = m; }
 
 // --- Run queues ----------------------------------------------------------------
 
-void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
-  if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
-    if (!old) return;
-    g = old;  // the previous runnext goes to the tail
-  }
+void runq_overflow(Sched* s, P* p, G* g) noexcept {
   for (;;) {
-    if (p->runq.push(g)) return;
     GList overflow;
     if (p->runq.take_half_for_overflow(g, overflow)) {
       s->lock.lock();
@@ -46,6 +40,7 @@ void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
       s->lock.unlock();
       return;
     }
+    if (p->runq.push(g)) return;  // a thief made room
   }
 }
 
@@ -59,13 +54,6 @@ void put_runnable(Sched* s, G* g) noexcept {
     s->lock.unlock();
   }
   wakep(s);
-}
-
-G* runq_get(P* p) noexcept {
-  if (p->runnext.load(std::memory_order_relaxed)) {
-    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
-  }
-  return p->runq.pop();
 }
 
 void inject_glist(Sched* s, GList& gs) noexcept {
