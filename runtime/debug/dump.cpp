@@ -176,7 +176,7 @@ void print_profile(std::FILE* out, const std::vector<Snapshot>& gs, G* self, std
 
 GORO_NO_TSAN void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
   G* self = sched::current_g();
-  std::int64_t now = sched::coarse_nanotime();
+  std::int64_t now = sched::nanotime();
   std::vector<Snapshot> gs;
   try {
     gs.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, s->ngoroutines.load(std::memory_order_relaxed))) + 16);

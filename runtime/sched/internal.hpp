@@ -6,9 +6,24 @@
 
 namespace goro::sched {
 
-// Run queues (runq.hpp holds the data structures).
-void runq_put(Sched* s, P* p, G* g, bool next) noexcept;   // P owner only
-G* runq_get(P* p) noexcept;                                 // P owner only
+// Run queues (runq.hpp holds the data structures). P owner only. Inline:
+// every yield and hand-off goes through them; only overflow is out of line.
+void runq_overflow(Sched* s, P* p, G* g) noexcept;
+inline void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
+  if (next) {
+    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (!old) return;
+    g = old;  // the previous runnext goes to the tail
+  }
+  if (!p->runq.push(g)) [[unlikely]]
+    runq_overflow(s, p, g);
+}
+inline G* runq_get(P* p) noexcept {
+  if (p->runnext.load(std::memory_order_relaxed)) {
+    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
+  }
+  return p->runq.pop();
+}
 // A G just made runnable: into this M's runnext (it runs next, as in Go), or
 // the global queue from a thread without a P; then wakes an M if needed.
 void put_runnable(Sched* s, G* g) noexcept;

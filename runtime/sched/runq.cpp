@@ -2,25 +2,6 @@
 
 namespace goro::sched {
 
-bool RunQueue::push(G* g) noexcept {
-  std::uint32_t h = head_.load(std::memory_order_acquire);  // synchronise with consumers
-  std::uint32_t t = tail_.load(std::memory_order_relaxed);  // only we write tail
-  if (t - h >= kSize) return false;
-  slots_[t % kSize].store(g, std::memory_order_relaxed);
-  tail_.store(t + 1, std::memory_order_release);  // publish the slot
-  return true;
-}
-
-G* RunQueue::pop() noexcept {
-  for (;;) {
-    std::uint32_t h = head_.load(std::memory_order_acquire);
-    std::uint32_t t = tail_.load(std::memory_order_relaxed);
-    if (t == h) return nullptr;
-    G* g = slots_[h % kSize].load(std::memory_order_relaxed);
-    if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
-  }
-}
-
 bool RunQueue::take_half_for_overflow(G* g, GList& out) noexcept {
   std::uint32_t h = head_.load(std::memory_order_acquire);
   std::uint32_t t = tail_.load(std::memory_order_relaxed);

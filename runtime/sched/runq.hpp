@@ -79,9 +79,25 @@ class RunQueue {
   static constexpr std::uint32_t kSize = 256;
 
   // Owner only. Returns false when full (the caller moves half to the global queue).
-  bool push(G* g) noexcept;
+  // Inline: on the path of every yield and hand-off.
+  bool push(G* g) noexcept {
+    std::uint32_t h = head_.load(std::memory_order_acquire);  // synchronise with consumers
+    std::uint32_t t = tail_.load(std::memory_order_relaxed);  // only we write tail
+    if (t - h >= kSize) return false;
+    slots_[t % kSize].store(g, std::memory_order_relaxed);
+    tail_.store(t + 1, std::memory_order_release);  // publish the slot
+    return true;
+  }
   // Owner only.
-  G* pop() noexcept;
+  G* pop() noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      std::uint32_t t = tail_.load(std::memory_order_relaxed);
+      if (t == h) return nullptr;
+      G* g = slots_[h % kSize].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
+    }
+  }
   // Owner only: moves half the ring plus `g` into `out` when the ring is full.
   bool take_half_for_overflow(G* g, GList& out) noexcept;
   // Any thread: moves half of this ring into `thief`'s ring (which must be

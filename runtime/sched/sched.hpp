@@ -200,8 +200,15 @@ bool check_dead(Sched* s) noexcept;
 
 // Monotonic nanoseconds, the clock of timers (and of std::chrono::steady_clock).
 std::int64_t nanotime() noexcept;
-// The same clock at tick resolution (1-4 ms) for a few ns: what a goroutine
-// dump needs to say how long a G has waited, stamped on every park.
-std::int64_t coarse_nanotime() noexcept;
+
+// The same clock as last read by anyone, for one relaxed load: what a
+// goroutine dump needs to say how long a G has waited, stamped on every park
+// (a clock_gettime per park cost more than the rest of the park). Every
+// nanotime() call refreshes it when it is 1 ms old, and the scheduler reads
+// the clock whenever an M looks for work or sleeps, so while anything parks
+// it lags by at most the longest a goroutine runs without the clock being
+// read. Dumps print waits in minutes.
+extern std::atomic<std::int64_t> coarse_clock;
+inline std::int64_t coarse_nanotime() noexcept { return coarse_clock.load(std::memory_order_relaxed); }
 
 }  // namespace goro::sched

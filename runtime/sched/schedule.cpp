@@ -19,28 +19,20 @@
 #include <cstring>
 #include <new>
 
+// used + externally_visible: current_m() reads it from inline asm, which
+// link-time optimisation cannot see; it must neither drop nor localise it.
+extern "C" {
+__attribute__((tls_model("initial-exec"), used, externally_visible)) thread_local goro::sched::M* goro_tls_m = nullptr;
+}
+
 namespace goro::sched {
-namespace {
 
-thread_local M* tls_m = nullptr;
-
-}  // namespace
-
-// noipa: no caller may learn anything about this function, so no caller can
-// cache its result across a switch (DESIGN.md, "Reading current G/M/P").
-__attribute__((noipa)) M* current_m() noexcept { return tls_m; }
-__attribute__((noipa)) void set_current_m(M* m) noexcept { tls_m = m; }
+void set_current_m(M* m) noexcept { goro_tls_m = m; }
 
 // --- Run queues ----------------------------------------------------------------
 
-void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
-  if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
-    if (!old) return;
-    g = old;  // the previous runnext goes to the tail
-  }
+void runq_overflow(Sched* s, P* p, G* g) noexcept {
   for (;;) {
-    if (p->runq.push(g)) return;
     GList overflow;
     if (p->runq.take_half_for_overflow(g, overflow)) {
       s->lock.lock();
@@ -48,6 +40,7 @@ void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
       s->lock.unlock();
       return;
     }
+    if (p->runq.push(g)) return;  // a thief made room
   }
 }
 
@@ -61,13 +54,6 @@ void put_runnable(Sched* s, G* g) noexcept {
     s->lock.unlock();
   }
   wakep(s);
-}
-
-G* runq_get(P* p) noexcept {
-  if (p->runnext.load(std::memory_order_relaxed)) {
-    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
-  }
-  return p->runq.pop();
 }
 
 void inject_glist(Sched* s, GList& gs) noexcept {

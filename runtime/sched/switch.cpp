@@ -20,7 +20,7 @@ namespace {
 // Moves the thread's exception state and errno into `self` and those of
 // `next` (if any) onto the thread, through the addresses the M cached when
 // its thread started (m.hpp): no TLS lookups on the switch path.
-inline void swap_thread_state(M* m, G* self, G* next) noexcept {
+[[gnu::always_inline]] inline void swap_thread_state(M* m, G* self, G* next) noexcept {
   ExceptionState* eh = m->eh_globals;
   if (self) {
     self->eh = *eh;
@@ -34,8 +34,15 @@ inline void swap_thread_state(M* m, G* self, G* next) noexcept {
   }
 }
 
+// A G gets its stack at its first run: spawned Gs cost no stack until then.
+__attribute__((noinline)) void first_run(M* m, G* g) {
+  g->stack = stack_get(current_sched(), m->p);
+  g->context = arch::make_context(g->stack.hi, g->stack.size(), &g_entry, g);
+  if (!g->fiber) g->fiber = sanitizer::create_fiber();
+}
+
 // Prepares g to run on m and returns the context to switch to.
-arch::Context prepare_to_run(M* m, G* g) {
+[[gnu::always_inline]] inline arch::Context prepare_to_run(M* m, G* g) {
   g->transition(GStatus::runnable, GStatus::running);
   m->curg = g;
   if (debug::trace::on) [[unlikely]]
@@ -44,13 +51,8 @@ arch::Context prepare_to_run(M* m, G* g) {
   P* p = m->p;
   p->schedtick++;
   p->count(p->switches);
-  if (!g->context) {
-    // A G gets its stack at its first run: spawned Gs cost no stack until then.
-    Sched* s = current_sched();
-    g->stack = stack_get(s, p);
-    g->context = arch::make_context(g->stack.hi, g->stack.size(), &g_entry, g);
-    if (!g->fiber) g->fiber = sanitizer::create_fiber();
-  }
+  if (!g->context) [[unlikely]]
+    first_run(m, g);
   return g->context;
 }
 
@@ -101,14 +103,19 @@ G* runnable_here(M* m, G* g) noexcept {
   return g;
 }
 
-}  // namespace
-
-G* pick_local(Sched* s, M* m) noexcept {
+// The next G for m from its own P without going through g0 (the global
+// queue every 61st tick), or nullptr when m must go to g0. With `timers`, due
+// timers run first. A park passes false: it still holds the lock its commit
+// will release (a channel's, a timer heap's...), and a timer's callback may
+// need that very lock (a ticker sending on the channel being parked on). Its
+// next context runs them instead, after the commit (run_timers_after_park).
+[[gnu::always_inline]] inline G* pick_local_inline(Sched* s, M* m, bool timers) noexcept {
   if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
-  if (p->timers.first() != 0) run_timers(p, nanotime());
+  if (timers && p->timers.first() != 0) [[unlikely]]
+    run_timers(p, nanotime());
   G* g = nullptr;
-  if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
+  if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) [[unlikely]] {
     s->lock.lock();
     g = global_get(s, p, 1);
     s->lock.unlock();
@@ -117,7 +124,25 @@ G* pick_local(Sched* s, M* m) noexcept {
   return runnable_here(m, g);
 }
 
-void switch_away(M* m, G* self, G* next) noexcept {
+// A park's commit has run (its locks are free): the due timers it skipped.
+[[gnu::always_inline]] inline void run_timers_after_park(M* m) noexcept {
+  P* p = m->p;
+  if (p && p->timers.first() != 0) [[unlikely]]
+    run_timers(p, nanotime());
+}
+
+__attribute__((noinline)) void check_canary(G* self) noexcept {
+  Sched* s = current_sched();
+  if (!s->stacks.canary_intact(self->stack))
+    debug::fatalf("stack overflow (goroutine %llu, limit %zu KiB): stack canary overwritten",
+                  static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
+}
+
+[[gnu::always_inline]] inline void finish_switch_inline() noexcept;
+
+// switch_away's body, inlined into yield and park: a yield or a channel
+// hand-off is a handful of loads and stores around one goro_switch.
+[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
   if (debug::trace::on) [[unlikely]]
     debug::trace::g_stop(m, self);
   arch::Context target;
@@ -128,11 +153,8 @@ void switch_away(M* m, G* self, G* next) noexcept {
     mark_g0(m);
     target = m->g0;
   }
-  if (self->stack.guard == stack::GuardKind::canary && !current_sched()->stacks.canary_intact(self->stack)) {
-    Sched* s = current_sched();
-    debug::fatalf("stack overflow (goroutine %llu, limit %zu KiB): stack canary overwritten",
-                  static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
-  }
+  if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
+    check_canary(self);
   swap_thread_state(m, self, next);
   sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
   // A G leaving for good (exit) has no fake stack to keep.
@@ -142,8 +164,48 @@ void switch_away(M* m, G* self, G* next) noexcept {
   else
     sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
   arch::switch_context(&self->context, target);
-  finish_switch();
+  finish_switch_inline();
 }
+
+// finish_switch with the common cases (nothing, a yield's requeue, a park)
+// inline and the rest (and every case under ASan) out of line.
+[[gnu::always_inline]] inline void finish_switch_inline() noexcept {
+#if defined(GORO_ASAN)
+  finish_switch();
+#else
+  M* m = current_m();
+  AfterSwitch what = m->after;
+  if (what == AfterSwitch::nothing) return;
+  G* prev = m->after_g;
+  if (what == AfterSwitch::requeue && m->p) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    prev->transition(GStatus::running, GStatus::runnable);
+    runq_put(current_sched(), m->p, prev, false);
+    return;
+  }
+  if (what == AfterSwitch::park) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    prev->wait_since_ns = coarse_nanotime();
+    prev->transition(GStatus::running, GStatus::waiting);
+    auto commit = m->after_commit;
+    void* arg = m->after_arg;
+    m->after_commit = nullptr;
+    m->after_arg = nullptr;
+    if (commit && !commit(prev, arg)) ready(prev);
+    run_timers_after_park(m);
+    return;
+  }
+  finish_switch();
+#endif
+}
+
+}  // namespace
+
+G* pick_local(Sched* s, M* m) noexcept { return pick_local_inline(s, m, true); }
+
+void switch_away(M* m, G* self, G* next) noexcept { switch_away_inline(m, self, next); }
 
 void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
   // As switch_away to g0, except that g's context is the resume frame the
@@ -220,6 +282,7 @@ void finish_switch() noexcept {
       m->after_commit = nullptr;
       m->after_arg = nullptr;
       if (commit && !commit(prev, arg)) ready(prev);
+      run_timers_after_park(m);
       break;
     }
     case AfterSwitch::exit:
@@ -270,7 +333,7 @@ void park(bool (*commit)(G*, void*), void* arg, WaitReason reason) noexcept {
   m->after_g = g;
   m->after_commit = commit;
   m->after_arg = arg;
-  switch_away(m, g, pick_local(current_sched(), m));
+  switch_away_inline(m, g, pick_local_inline(current_sched(), m, false));
 }
 
 void ready(G* g) noexcept {
@@ -289,7 +352,7 @@ void yield() noexcept {
   }
   release_preempt_lock(m, g);
   Sched* s = current_sched();
-  G* next = pick_local(s, m);
+  G* next = pick_local_inline(s, m, true);
   if (!next && !needs_g0(s, m)) {
     // Nothing local; the global queue may have work for us.
     if (!s->runq.maybe_nonempty()) return;
@@ -301,7 +364,7 @@ void yield() noexcept {
   }
   m->after = AfterSwitch::requeue;
   m->after_g = g;
-  switch_away(m, g, next);
+  switch_away_inline(m, g, next);
 }
 
 void lock_os_thread() noexcept {

@@ -70,6 +70,31 @@ TEST_P(Timers, TickerTicksRepeatedly) {
   }, {.procs = GetParam()});
 }
 
+// A goroutine parking on a timer's channel just as that timer is due: the park
+// holds the channel's lock until its context is saved, so the scheduler must
+// not run the timer (which sends on that channel) before then. Running due
+// timers while choosing the next G of a park deadlocked here (seen under qemu,
+// where a goroutine is often late for its next tick).
+TEST_P(Timers, ParkingOnADueTimersChannelDoesNotDeadlock) {
+  goro::run([] {
+    for (int i = 0; i < 20; ++i) {
+      goro::Timer t(1ms);
+      auto due = Clock::now() + 2ms;
+      while (Clock::now() < due) {
+      }  // no switch: the timer is overdue when recv parks
+      ASSERT_TRUE(t.c().recv().has_value());
+    }
+    goro::Ticker tick(1ms);
+    for (int i = 0; i < 20; ++i) {
+      auto due = Clock::now() + 2ms;
+      while (Clock::now() < due) {
+      }
+      ASSERT_TRUE(tick.c().recv().has_value());
+    }
+    tick.stop();
+  }, {.procs = GetParam()});
+}
+
 // A slow receiver drops ticks instead of queueing them: the channel holds one.
 TEST_P(Timers, TickerDropsTicksForASlowReceiver) {
   goro::run([] {
