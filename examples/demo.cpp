@@ -1,17 +1,22 @@
-// goro's headline demo: a short tour, each line with its figure. It grows
-// with the runtime (channels, preemption, the poller); for goro beside Go
-// 1.19 and Boost in one run, see perf/compare.
+// goro's headline demo: a short tour, each line with its figure. For goro
+// beside Go 1.19 and Boost in one run, see perf/compare.
+//
+//   demo [N]    N goroutines parked at once for the memory line (1,000,000;
+//               the test runs it with fewer)
 #include <goro/goro.hpp>
 
 #include "arch/context.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 #include <thread>
 
 namespace {
@@ -20,6 +25,16 @@ using Clock = std::chrono::steady_clock;
 
 double ns_since(Clock::time_point start) {
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+}
+
+// 1000000 -> "1,000,000".
+std::string with_commas(long n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 long rss_kib() {
@@ -60,11 +75,12 @@ void skynet(goro::Chan<std::int64_t> out, std::int64_t num, std::int64_t size) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const long parked = argc > 1 ? std::atol(argv[1]) : 1'000'000;
   std::printf("goro: Go's goroutines for C++\n\n");
   std::printf("  context switch (%s backend):            %6.1f ns per switch\n", goro::arch::backend_name(), switch_ns());
 
-  int status = goro::run([]() -> int {
+  int status = goro::run([parked]() -> int {
     // A million goroutines, spawned and joined.
     constexpr int kSpawn = 1'000'000;
     std::atomic<int> done{0};
@@ -111,20 +127,23 @@ int main() {
     const long want_sum = (kItems - 1L) * kItems * (2L * kItems - 1) / 6;
     std::printf("  3-stage channel pipeline, 1,000,000 items: %6.1f ns per item\n", ns_since(start) / kItems);
 
-    // 100,000 goroutines alive at once, each on its own guarded stack.
-    constexpr int kLive = 100'000;
+    // N goroutines parked at once (each blocked on a channel receive), each
+    // on its own stack with a guard page under it.
     long base = rss_kib();
-    std::atomic<int> started{0};
-    std::atomic<bool> release{false};
-    for (int i = 0; i < kLive; ++i) goro::go([&] {
-      started++;
-      while (!release.load(std::memory_order_relaxed)) goro::yield();
+    auto gate = goro::make_chan<goro::Unit>();
+    goro::WaitGroup parked_wg;
+    parked_wg.add(parked);
+    for (long i = 0; i < parked; ++i) goro::go([gate, &parked_wg] {
+      parked_wg.done();
+      (void)gate.recv();
     });
-    while (started.load() < kLive) goro::yield();
-    long per = (rss_kib() - base) * 1024 / kLive;
+    parked_wg.wait();
+    goro::yield();  // the last ones reach their receive
+    long per = (rss_kib() - base) * 1024 / parked;
     goro::Stats st = goro::stats();
-    std::printf("  100,000 live goroutines:                  %6.2f KiB RSS each (guard page under every stack)\n", per / 1024.0);
-    release = true;
+    std::printf("  %s goroutines parked at once:%*s%6.2f KiB RSS each (guard page under every stack)\n",
+                with_commas(parked).c_str(), static_cast<int>(14 - with_commas(parked).size()), "", per / 1024.0);
+    gate.close();
     std::printf("\n  stats: %lld goroutines, %d procs, %d threads, %llu switches, %llu steals\n",
                 static_cast<long long>(st.goroutines), st.procs, st.threads,
                 static_cast<unsigned long long>(st.switches), static_cast<unsigned long long>(st.steals));
@@ -135,6 +154,49 @@ int main() {
     return 0;
   });
   if (status != 0) return status;
+
+  // One P, and a goroutine that spins without a single call: the others
+  // still run, because sysmon preempts it (SIGURG) after its 10 ms slice.
+  goro::run([] {
+    std::atomic<bool> stop{false};
+    goro::go([&stop] {
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+    goro::yield();  // the spinner holds the only P from here on
+    auto start = Clock::now();
+    int ticks = 0;
+    double max_gap_ms = 0;
+    for (auto last = Clock::now(); Clock::now() - start < std::chrono::milliseconds(300); ++ticks) {
+      goro::sleep(std::chrono::milliseconds(1));
+      auto now = Clock::now();
+      max_gap_ms = std::max(max_gap_ms, std::chrono::duration<double, std::milli>(now - last).count());
+      last = now;
+    }
+    stop = true;
+    std::printf("  1 P, a goroutine spinning with no calls:  a 1 ms sleep loop still ticked %d times in 300 ms "
+                "(longest gap %.1f ms; %llu preemptions)\n",
+                ticks, max_gap_ms, static_cast<unsigned long long>(goro::stats().preemptions));
+  }, {.procs = 1});
+
+  // One P, and a goroutine inside a 300 ms blocking call: sysmon hands the P
+  // to another thread, so the others keep running.
+  goro::run([] {
+    std::atomic<bool> done{false};
+    goro::go([&done] {
+      goro::blocking([] { std::this_thread::sleep_for(std::chrono::milliseconds(300)); });
+      done = true;
+    });
+    goro::yield();  // let it enter the call
+    int ticks = 0;
+    while (!done.load()) {
+      goro::sleep(std::chrono::milliseconds(1));
+      ++ticks;
+    }
+    std::printf("  1 P, a goroutine in a 300 ms blocking call: the others ticked %d times meanwhile "
+                "(%llu P hand-offs)\n",
+                ticks, static_cast<unsigned long long>(goro::stats().syscall_handoffs));
+  }, {.procs = 1});
   std::printf("\nSide by side with Go 1.19 and Boost: perf/compare. Porting from Go: docs/porting-from-go.md.\n");
   return 0;
 }

@@ -209,7 +209,11 @@ void switch_away(M* m, G* self, G* next) noexcept { switch_away_inline(m, self, 
 
 void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
   // As switch_away to g0, except that g's context is the resume frame the
-  // signal handler built, not this (abandoned) handler frame.
+  // signal handler built, not this (abandoned) handler frame. Tracing here
+  // is safe: the handler only stops a G at a safe point, outside libc and
+  // the runtime, so no malloc or stdio lock can be held by this thread.
+  if (debug::trace::on) [[unlikely]]
+    debug::trace::g_stop(m, g);
   m->curg = nullptr;
   mark_g0(m);
   swap_thread_state(m, g, nullptr);

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -170,6 +171,7 @@ TEST(Trace, GoroTraceWritesValidJsonWithTheExpectedEvents) {
   const char* path = trace_path.c_str();
   EXPECT_EXIT({
     std::uint64_t steals = 0;
+    std::uint64_t preemptions = 0;
     goro::run([&] {
       // Parks on a channel, over and over.
       auto ch = goro::make_chan<int>();
@@ -191,10 +193,21 @@ TEST(Trace, GoroTraceWritesValidJsonWithTheExpectedEvents) {
         });
       }
       wg.wait();
+      // A goroutine spinning past its time slice with no calls: sysmon
+      // preempts it (where preemption exists: x86-64, no sanitizer).
+      std::atomic<bool> stop{false};
+      goro::go([&] {
+        while (!stop.load(std::memory_order_relaxed)) {
+        }
+      });
+      goro::sleep(60ms);
+      stop = true;
       steals = goro::stats().steals;
+      preemptions = goro::stats().preemptions;
     }, {.procs = 2});
     std::fprintf(stderr, "steals=%llu\n", static_cast<unsigned long long>(steals));
     std::ofstream(std::string(path) + ".steals") << steals;
+    std::ofstream(std::string(path) + ".preemptions") << preemptions;
     std::exit(0);  // runs the atexit hook that closes the trace
   }, ::testing::ExitedWithCode(0), "steals=");
   unsetenv("GORO_TRACE");
@@ -216,6 +229,13 @@ TEST(Trace, GoroTraceWritesValidJsonWithTheExpectedEvents) {
   ASSERT_FALSE(steals.empty());
   if (steals != "0") {
     EXPECT_THAT(t, HasSubstr(R"("name":"steal")"));
+  }
+  // Likewise every preemption ends a slice as "preempted".
+  std::string preemptions = read_file(std::string(path) + ".preemptions");
+  unlink((std::string(path) + ".preemptions").c_str());
+  ASSERT_FALSE(preemptions.empty());
+  if (preemptions != "0") {
+    EXPECT_THAT(t, HasSubstr(R"("end":"preempted")"));
   }
 }
 
