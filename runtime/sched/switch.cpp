@@ -131,6 +131,19 @@ G* runnable_here(M* m, G* g) noexcept {
     run_timers(p, nanotime());
 }
 
+// The parked G's context is saved: it is waiting from now on, and its
+// commit releases whatever made the park safe (or readies it again).
+[[gnu::always_inline]] inline void complete_park(M* m, G* prev) noexcept {
+  prev->wait_since_ns = coarse_nanotime();
+  prev->transition(GStatus::running, GStatus::waiting);
+  auto commit = m->after_commit;
+  void* arg = m->after_arg;
+  m->after_commit = nullptr;
+  m->after_arg = nullptr;
+  if (commit && !commit(prev, arg)) ready(prev);
+  run_timers_after_park(m);
+}
+
 __attribute__((noinline)) void check_canary(G* self) noexcept {
   Sched* s = current_sched();
   if (!s->stacks.canary_intact(self->stack))
@@ -187,14 +200,7 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
   if (what == AfterSwitch::park) {
     m->after = AfterSwitch::nothing;
     m->after_g = nullptr;
-    prev->wait_since_ns = coarse_nanotime();
-    prev->transition(GStatus::running, GStatus::waiting);
-    auto commit = m->after_commit;
-    void* arg = m->after_arg;
-    m->after_commit = nullptr;
-    m->after_arg = nullptr;
-    if (commit && !commit(prev, arg)) ready(prev);
-    run_timers_after_park(m);
+    complete_park(m, prev);
     return;
   }
   finish_switch();
@@ -279,14 +285,7 @@ void finish_switch() noexcept {
       break;
     }
     case AfterSwitch::park: {
-      prev->wait_since_ns = coarse_nanotime();
-      prev->transition(GStatus::running, GStatus::waiting);
-      auto commit = m->after_commit;
-      void* arg = m->after_arg;
-      m->after_commit = nullptr;
-      m->after_arg = nullptr;
-      if (commit && !commit(prev, arg)) ready(prev);
-      run_timers_after_park(m);
+      complete_park(m, prev);
       break;
     }
     case AfterSwitch::exit:
