@@ -159,9 +159,12 @@ int main(int argc, char** argv) {
   // still run, because sysmon preempts it (SIGURG) after its 10 ms slice.
   goro::run([] {
     std::atomic<bool> stop{false};
-    goro::go([&stop] {
+    goro::WaitGroup spun;  // the spinner reads `stop` until it has seen it
+    spun.add(1);
+    goro::go([&stop, &spun] {
       while (!stop.load(std::memory_order_relaxed)) {
       }
+      spun.done();
     });
     goro::yield();  // the spinner holds the only P from here on
     auto start = Clock::now();
@@ -174,6 +177,7 @@ int main(int argc, char** argv) {
       last = now;
     }
     stop = true;
+    spun.wait();
     std::printf("  1 P, a goroutine spinning with no calls:  a 1 ms sleep loop still ticked %d times in 300 ms "
                 "(longest gap %.1f ms; %llu preemptions)\n",
                 ticks, max_gap_ms, static_cast<unsigned long long>(goro::stats().preemptions));

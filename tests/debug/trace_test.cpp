@@ -196,12 +196,16 @@ TEST(Trace, GoroTraceWritesValidJsonWithTheExpectedEvents) {
       // A goroutine spinning past its time slice with no calls: sysmon
       // preempts it (where preemption exists: x86-64, no sanitizer).
       std::atomic<bool> stop{false};
+      goro::WaitGroup spun;
+      spun.add(1);
       goro::go([&] {
         while (!stop.load(std::memory_order_relaxed)) {
         }
+        spun.done();
       });
       goro::sleep(60ms);
       stop = true;
+      spun.wait();  // `stop` lives on this goroutine's stack
       steals = goro::stats().steals;
       preemptions = goro::stats().preemptions;
     }, {.procs = 2});
