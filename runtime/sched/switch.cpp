@@ -103,17 +103,22 @@ G* runnable_here(M* m, G* g) noexcept {
   return g;
 }
 
+// p's due timers; the clock is read only when p has a timer at all.
+[[gnu::always_inline]] inline void run_due_timers(P* p) noexcept {
+  if (p->timers.first() != 0) [[unlikely]]
+    run_timers(p, nanotime());
+}
+
 // The next G for m from its own P without going through g0 (the global
 // queue every 61st tick), or nullptr when m must go to g0. With `timers`, due
 // timers run first. A park passes false: it still holds the lock its commit
 // will release (a channel's, a timer heap's...), and a timer's callback may
 // need that very lock (a ticker sending on the channel being parked on). Its
-// next context runs them instead, after the commit (run_timers_after_park).
+// next context runs them instead, after the commit (complete_park).
 [[gnu::always_inline]] inline G* pick_local_inline(Sched* s, M* m, bool timers) noexcept {
   if (needs_g0(s, m)) return nullptr;
   P* p = m->p;
-  if (timers && p->timers.first() != 0) [[unlikely]]
-    run_timers(p, nanotime());
+  if (timers) run_due_timers(p);
   G* g = nullptr;
   if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) [[unlikely]] {
     s->lock.lock();
@@ -122,13 +127,6 @@ G* runnable_here(M* m, G* g) noexcept {
   }
   if (!g) g = runq_get(p);
   return runnable_here(m, g);
-}
-
-// A park's commit has run (its locks are free): the due timers it skipped.
-[[gnu::always_inline]] inline void run_timers_after_park(M* m) noexcept {
-  P* p = m->p;
-  if (p && p->timers.first() != 0) [[unlikely]]
-    run_timers(p, nanotime());
 }
 
 // The parked G's context is saved: it is waiting from now on, and its
@@ -141,7 +139,7 @@ G* runnable_here(M* m, G* g) noexcept {
   m->after_commit = nullptr;
   m->after_arg = nullptr;
   if (commit && !commit(prev, arg)) ready(prev);
-  run_timers_after_park(m);
+  if (m->p) run_due_timers(m->p);  // the ones the park skipped (pick_local_inline)
 }
 
 __attribute__((noinline)) void check_canary(G* self) noexcept {
