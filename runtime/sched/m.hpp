@@ -58,6 +58,9 @@ struct alignas(64) M {
   // does; changes at every switch. sysmon times a G's slice by it.
   std::atomic<std::uint32_t> run_seq{0};
   std::atomic<bool> preempt_req{false};  // sysmon asked; the handler clears it
+  // sysmon saw this M's goroutine blocked in the kernel outside goro::blocking:
+  // the handler turns the system call into a blocking() one (preempt.hpp).
+  std::atomic<bool> syscall_req{false};
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
   std::uint32_t fastrand = 0;

@@ -33,6 +33,38 @@
 // lock_os_thread) releases that lock (release_preempt_lock). Each
 // preemption with other work pending thus costs two M hand-offs.
 //
+// Unannotated system calls (a plain read() in a goroutine, as third-party
+// code does): sysmon sees the M's thread CPU clock stand still while its
+// goroutine runs, confirms the thread sleeps in the kernel (blocked.hpp) and
+// sends SIGURG with M::syscall_req (request_syscall_handoff). The handler
+// SA_RESTART-interrupts the call, and the kernel rewinds a restartable one
+// (read, write, futex, accept, wait4...) to its `syscall` instruction with
+// RAX back to the call's number: from there the thread is about to make
+// system call RAX(rdi, rsi, rdx, r10, r8, r9). If the G is at such an
+// instruction, at a point that passes the safe-point tests above except that
+// frames outside the main executable (libc, other libraries) are allowed,
+// and the call is not one that depends on its caller's frame or on what
+// rt_sigreturn restores (reissue_denied: rt_sigreturn, clone, fork, execve,
+// exit, sigaltstack, rt_sigprocmask...), the handler copies the signal
+// frame as above and returns into goro_syscall_trampoline
+// (arch/x86_64/preempt.S) on the G's stack instead. That makes the call
+// inside enter_blocking/exit_blocking (syscall.cpp, goro_implicit_syscall),
+// so sysmon's retake hands the P off after 20 us and other goroutines run;
+// then it stores the result where the `syscall` instruction would have
+// (RAX; RCX and R11 as the instruction leaves them; RIP after it) and
+// rt_sigreturns the copy. Registers, vector state, mask and errno come
+// back bit-exact: to the caller the call just took long. The G never
+// leaves the thread (libc keeps per-thread state across the call, such as
+// the cancellation type): if no P is free when the call returns, it is
+// locked to its M like a preempted G. Calls that the signal ends with EINTR
+// instead of a restart (nanosleep, poll, epoll_wait, select, calls with a
+// timeout) return EINTR to their caller, as a preemption signal in Go does,
+// and are not handed off. Runtime code runs on the thread while its libc
+// frames are suspended in the call (the hand-off, and g0 while the G waits
+// for a P): it takes no libc lock but the allocator's and the thread
+// library's when g0 starts a new M (wakep), which a libc routine blocked in
+// an interruptible system call does not hold. Off wherever preemption is.
+//
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
 // see the note in preempt.cpp), the Boost.Context switch backend (the resume
 // frame is a goro_switch frame), ThreadSanitizer builds (TSan defers
@@ -51,6 +83,9 @@ void preempt_init() noexcept;
 bool preempt_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;
+// Asks m to hand its P off for the system call its goroutine is blocked in
+// (sysmon, when it saw the thread asleep in the kernel). False if m is gone.
+bool request_syscall_handoff(Sched* s, M* m) noexcept;
 
 // No asynchronous preemption of the current M while alive.
 class NoPreempt {

@@ -130,6 +130,12 @@ struct Sched {
   std::atomic<std::uint64_t> syscall_handoffs{0};  // Ps retaken from a system call by sysmon
   std::atomic<std::uint64_t> preemptions{0};       // goroutines stopped by SIGURG
   std::atomic<std::uint64_t> preempt_requests{0};  // SIGURGs sysmon sent (some find no safe point)
+  // Unannotated blocking system calls: SIGURGs sysmon sent to Ms it saw
+  // blocked in the kernel, and the calls the handler turned into blocking()
+  // ones (preempt.hpp, "Unannotated system calls"). Their P hand-offs count
+  // in syscall_handoffs.
+  std::atomic<std::uint64_t> implicit_syscall_requests{0};
+  std::atomic<std::uint64_t> implicit_syscalls{0};
 
   Sysmon sysmon;  // sysmon.hpp
 };
