@@ -28,7 +28,10 @@
 //    `syscall` state by goro::blocking (syscall.cpp: whoever CASes a P out
 //    of that state owns it) and preempts long-running Gs with SIGURG
 //    (preempt.hpp); a preempted G is locked to its M until its next
-//    voluntary switch, and resumes there.
+//    voluntary switch, and resumes there. A G blocked in a system call
+//    without goro::blocking gets the same SIGURG, whose handler makes the
+//    call again inside enter_blocking/exit_blocking (preempt.hpp,
+//    "Unannotated system calls"), so its P is retaken like any other.
 //
 // Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
 // context switch. Channel and sync locks (later layers) are taken before
