@@ -11,6 +11,11 @@
 //    sleep) or 'D' (uninterruptible). It tells the blocked thread from one
 //    the host did not schedule (state 'R'), which the clock alone cannot (on
 //    this VM it misread 0.03-1.3% of running threads as stopped).
+//  - thread_syscall: which system call it is blocked in, with its
+//    arguments and the address after its `syscall` instruction
+//    (/proc/self/task/TID/syscall), for the calls a signal ends with EINTR
+//    rather than restarts: the SIGURG handler can only tell those apart
+//    from any other return by what sysmon saw.
 // Neither reading is atomic with anything: the thread may wake a moment
 // later. Callers use them as a hint that is acted on safely (the SIGURG
 // handler re-checks everything on the thread itself).
@@ -20,9 +25,22 @@
 
 namespace goro::sched {
 
+// A system call a thread sits in, as /proc shows it, and since when at the
+// latest it has sat there (nanotime(): sysmon's clock reading after which
+// the thread's CPU clock stood still).
+struct BlockedCall {
+  long nr = -1;
+  std::uint64_t args[6] = {};
+  std::uint64_t pc = 0;  // the address after its `syscall` instruction
+  std::int64_t since = 0;
+};
+
 // The CPU time thread `tid` of this process has used, in ns; -1 if it is gone.
 std::int64_t thread_cpu_ns(int tid) noexcept;
 // True if thread `tid` of this process sleeps in the kernel right now.
 bool thread_asleep(int tid) noexcept;
+// The system call thread `tid` is in (nr, args, pc; `since` untouched), or
+// false if it is in none (running, or in user code).
+bool thread_syscall(int tid, BlockedCall& call) noexcept;
 
 }  // namespace goro::sched

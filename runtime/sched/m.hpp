@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arch/context.hpp"
+#include "runtime/sched/blocked.hpp"
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/g.hpp"
 
@@ -61,6 +62,13 @@ struct alignas(64) M {
   // sysmon saw this M's goroutine blocked in the kernel outside goro::blocking:
   // the handler turns the system call into a blocking() one (preempt.hpp).
   std::atomic<bool> syscall_req{false};
+  // The call sysmon saw it blocked in (blocked.hpp), written before it sets
+  // syscall_req and read by the handler after taking it (sysmon waits at
+  // least 1 ms between two requests to one M). resume_since: set by the
+  // handler for its trampoline on this thread when the call is one the
+  // signal ended with EINTR and it resumes (0: a rewound, restartable one).
+  BlockedCall blocked_call;
+  std::int64_t resume_since = 0;
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
   std::uint32_t fastrand = 0;

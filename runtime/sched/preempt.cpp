@@ -344,13 +344,47 @@ bool reissue_denied(long nr) noexcept {
   }
 }
 
+// Calls a signal ends with EINTR (not restarted) that the trampoline can
+// resume with the time they have left (syscall.cpp, resume_args).
+bool resumable_after_eintr(long nr) noexcept {
+  switch (nr) {
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_poll:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The interrupted thread has just returned EINTR from the very call sysmon
+// saw it blocked in, and that call can be resumed: same return address,
+// same arguments, the `syscall` instruction right before.
+bool eintr_from_blocked_call(const BlockedCall& call, const ucontext_t* uc) noexcept {
+  const greg_t* r = uc->uc_mcontext.gregs;
+  auto pc = static_cast<std::uintptr_t>(r[REG_RIP]);
+  if (call.nr < 0 || call.since == 0 || !resumable_after_eintr(call.nr) || call.pc != pc || (pc & 4095) < 2 ||
+      r[REG_RAX] != -EINTR)
+    return false;
+  const auto* insn = reinterpret_cast<const unsigned char*>(pc - 2);
+  if (insn[0] != 0x0f || insn[1] != 0x05) return false;
+  const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+  for (int i = 0; i < 6; ++i)
+    if (static_cast<std::uint64_t>(r[regs[i]]) != call.args[i]) return false;
+  return true;
+}
+
 // An unannotated system call sysmon saw blocking (preempt.hpp, "Unannotated
 // system calls"): if m's G is about to make one (the interrupted RIP is at a
 // `syscall` instruction: the kernel rewound a restartable call there for
-// SA_RESTART, or the signal came just before it) from a place where it may
-// be made from another frame, copies the signal frame onto the G's stack
-// and points the kernel's ucontext at goro_syscall_trampoline, which makes
-// the call inside enter_blocking/exit_blocking and then resumes the copy.
+// SA_RESTART, or the signal came just before it), or has just had a
+// resumable sleep or poll ended with EINTR by this signal, from a place
+// where the call may be made from another frame, copies the signal frame
+// onto the G's stack and points the kernel's ucontext at
+// goro_syscall_trampoline, which makes the call inside
+// enter_blocking/exit_blocking and then resumes the copy.
 bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
   G* g = m->curg;
   // A G locked by lock_os_thread keeps its P across blocking() anyway
@@ -359,13 +393,27 @@ bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
   Interrupted at;
   if (!interruptible(m, uc, at)) return false;
   auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-  if ((pc & 4095) == 4095) return false;  // the instruction would straddle a page; never the case for one that ran
-  const auto* insn = reinterpret_cast<const unsigned char*>(pc);
-  if (insn[0] != 0x0f || insn[1] != 0x05) return false;  // `syscall`
-  if (reissue_denied(static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]))) return false;
+  const BlockedCall call = m->blocked_call;
+  long resume_nr = -1;
+  if (eintr_from_blocked_call(call, uc)) {
+    resume_nr = call.nr;
+  } else {
+    if ((pc & 4095) == 4095) return false;  // the instruction would straddle a page; never the case for one that ran
+    const auto* insn = reinterpret_cast<const unsigned char*>(pc);
+    if (insn[0] != 0x0f || insn[1] != 0x05) return false;  // `syscall`
+    if (reissue_denied(static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]))) return false;
+  }
   if (Kind k = classify(pc, true); k == Kind::runtime || k == Kind::bottom) return false;
   if (!frames_allow(uc, true)) return false;
   std::uintptr_t uc_copy = copy_signal_frame(uc, at);
+  m->resume_since = 0;
+  if (resume_nr >= 0) {
+    // Present the copy as a rewound call, for the trampoline to resume.
+    auto* copy = reinterpret_cast<ucontext_t*>(uc_copy);
+    copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(resume_nr);
+    copy->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(pc - 2);
+    m->resume_since = call.since;
+  }
   // The handler returns into the trampoline, on the G's stack at the copy.
   uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&goro_syscall_trampoline));
   uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(uc_copy);
