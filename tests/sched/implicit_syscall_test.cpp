@@ -255,7 +255,7 @@ template <class Sleep>
 void sleeps_beside_a_ticker(const char* what, Sleep sleep) {
   int ticks = 0, eintr = 0, short_sleeps = 0;
   std::uint64_t converted = 0;
-  std::atomic<bool> sleeping{false};
+  std::atomic<bool> sleeping{false}, finished{false};
   goro::run([&] {
     std::uint64_t before = implicit_syscalls();
     Latch done(2);
@@ -268,13 +268,13 @@ void sleeps_beside_a_ticker(const char* what, Sleep sleep) {
         else if (Clock::now() - t0 < 40ms) short_sleeps++;
       }
       sleeping = false;
+      finished = true;
       done.count_down();
     });
     goro::go([&] {
-      while (!sleeping.load()) goro::sleep(1ms);
-      while (sleeping.load()) {
+      while (!finished.load()) {
         goro::sleep(1ms);
-        ticks++;
+        if (sleeping.load()) ticks++;
       }
       done.count_down();
     });
