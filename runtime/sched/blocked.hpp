@@ -25,22 +25,19 @@
 
 namespace goro::sched {
 
-// A system call a thread sits in, as /proc shows it, and since when at the
-// latest it has sat there (nanotime(): sysmon's clock reading after which
-// the thread's CPU clock stood still).
+// A system call a thread sits in, as /proc shows it.
 struct BlockedCall {
-  long nr = -1;
+  long nr = -1;  // -1: none
   std::uint64_t args[6] = {};
   std::uint64_t pc = 0;  // the address after its `syscall` instruction
-  std::int64_t since = 0;
 };
 
 // The CPU time thread `tid` of this process has used, in ns; -1 if it is gone.
 std::int64_t thread_cpu_ns(int tid) noexcept;
 // True if thread `tid` of this process sleeps in the kernel right now.
 bool thread_asleep(int tid) noexcept;
-// The system call thread `tid` is in (nr, args, pc; `since` untouched), or
-// false if it is in none (running, or in user code).
+// The system call thread `tid` is in, or false if it is in none (running,
+// or in user code).
 bool thread_syscall(int tid, BlockedCall& call) noexcept;
 
 }  // namespace goro::sched

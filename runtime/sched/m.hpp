@@ -64,11 +64,11 @@ struct alignas(64) M {
   std::atomic<bool> syscall_req{false};
   // The call sysmon saw it blocked in (blocked.hpp), written before it sets
   // syscall_req and read by the handler after taking it (sysmon waits at
-  // least 1 ms between two requests to one M). resume_since: set by the
+  // least 1 ms between two requests to one M). resume_call: set by the
   // handler for its trampoline on this thread when the call is one the
-  // signal ended with EINTR and it resumes (0: a rewound, restartable one).
+  // signal ended with EINTR and it resumes (not a rewound, restartable one).
   BlockedCall blocked_call;
-  std::int64_t resume_since = 0;
+  bool resume_call = false;
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
   std::uint32_t fastrand = 0;

@@ -365,7 +365,7 @@ bool resumable_after_eintr(long nr) noexcept {
 bool eintr_from_blocked_call(const BlockedCall& call, const ucontext_t* uc) noexcept {
   const greg_t* r = uc->uc_mcontext.gregs;
   auto pc = static_cast<std::uintptr_t>(r[REG_RIP]);
-  if (call.nr < 0 || call.since == 0 || !resumable_after_eintr(call.nr) || call.pc != pc || (pc & 4095) < 2 ||
+  if (call.nr < 0 || !resumable_after_eintr(call.nr) || call.pc != pc || (pc & 4095) < 2 ||
       r[REG_RAX] != -EINTR)
     return false;
   const auto* insn = reinterpret_cast<const unsigned char*>(pc - 2);
@@ -406,13 +406,13 @@ bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
   if (Kind k = classify(pc, true); k == Kind::runtime || k == Kind::bottom) return false;
   if (!frames_allow(uc, true)) return false;
   std::uintptr_t uc_copy = copy_signal_frame(uc, at);
-  m->resume_since = 0;
+  m->resume_call = false;
   if (resume_nr >= 0) {
     // Present the copy as a rewound call, for the trampoline to resume.
     auto* copy = reinterpret_cast<ucontext_t*>(uc_copy);
     copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(resume_nr);
     copy->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(pc - 2);
-    m->resume_since = call.since;
+    m->resume_call = true;
   }
   // The handler returns into the trampoline, on the G's stack at the copy.
   uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&goro_syscall_trampoline));

@@ -56,14 +56,29 @@
 // back bit-exact: to the caller the call just took long. The G never
 // leaves the thread (libc keeps per-thread state across the call, such as
 // the cancellation type): if no P is free when the call returns, it is
-// locked to its M like a preempted G. Calls that the signal ends with EINTR
-// instead of a restart (nanosleep, poll, epoll_wait, select, calls with a
-// timeout) return EINTR to their caller, as a preemption signal in Go does,
-// and are not handed off. Runtime code runs on the thread while its libc
-// frames are suspended in the call (the hand-off, and g0 while the G waits
-// for a P): it takes no libc lock but the allocator's and the thread
-// library's when g0 starts a new M (wakep), which a libc routine blocked in
-// an interruptible system call does not hold. Off wherever preemption is.
+// locked to its M like a preempted G.
+//
+// Calls the signal ends with EINTR instead of a restart: for nanosleep,
+// clock_nanosleep, poll, epoll_wait and epoll_pwait, sysmon also reads the
+// call from /proc/self/task/TID/syscall (number, arguments, return
+// address) into M::blocked_call; a handler that finds that very call just
+// returned -EINTR (same RIP, registers and `syscall` before it) hands it off
+// as a rewound one, and the trampoline resumes it: a relative sleep with a
+// `rem` pointer for the remainder the kernel wrote there, anything else
+// (absolute sleeps, sleeps without `rem`, poll and epoll timeouts) as it
+// was, so those last a millisecond or two longer than asked, never less.
+// Other such calls (select, ppoll, reads with SO_RCVTIMEO...) return EINTR
+// to their caller, as Go's preemption signal makes them do, and are not
+// handed off; sysmon backs off while their G stays blocked.
+//
+// Runtime code runs on the thread while its libc frames are suspended in
+// the call (the hand-off, and g0 while the G waits for a P): it takes no
+// libc lock but the allocator's and the thread library's, when g0 starts a
+// new M (wakep). A libc routine does not hold those across a blocking
+// system call; the one window is a request that finds the thread, no
+// longer blocked, at a `syscall` inside such a routine (sysmon's reading
+// went stale in the microseconds before the signal). Off wherever
+// preemption is.
 //
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
 // see the note in preempt.cpp), the Boost.Context switch backend (the resume

@@ -134,56 +134,18 @@ long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) 
   return ret;
 }
 
-constexpr std::int64_t kNsPerSec = 1'000'000'000;
-constexpr std::int64_t kNsPerMs = 1'000'000;
-
-// A relative timeout in ms (< 0: none) with `elapsed` ns of it gone, rounded
-// up: the call may wait a little longer than asked, never less.
-long ms_left(long timeout_ms, std::int64_t elapsed) noexcept {
-  if (timeout_ms < 0) return timeout_ms;
-  std::int64_t left = static_cast<std::int64_t>(timeout_ms) * kNsPerMs - elapsed;
-  return left <= 0 ? 0 : static_cast<long>((left + kNsPerMs - 1) / kNsPerMs);
-}
-
-// A call a signal ended with EINTR, blocked since `since` (nanotime) at the
-// latest, made again for the time it has left (preempt.cpp,
-// resumable_after_eintr): a relative sleep with a `rem` pointer sleeps for
-// what the kernel wrote there; without one, for its request minus the time
-// known to have passed (a lower bound, so never less than asked); an
-// absolute sleep as it was; a poll or epoll wait with what is left of its
-// timeout. `ts` is storage for a new request. False: nothing is left to
-// wait for, and the call returns 0 without being made.
-bool resume_args(long nr, long a[6], std::int64_t since, timespec& ts) noexcept {
-  std::int64_t elapsed = nanotime() - since;
-  int req = 0, rem = 1;  // argument indexes of nanosleep's req and rem
-  switch (nr) {
-    case SYS_clock_nanosleep:
-      if (a[1] & TIMER_ABSTIME) return true;
-      req = 2;
-      rem = 3;
-      [[fallthrough]];
-    case SYS_nanosleep: {
-      if (a[rem] != 0) {
-        a[req] = a[rem];  // the kernel's remaining time
-        return true;
-      }
-      const auto* asked = reinterpret_cast<const timespec*>(a[req]);
-      std::int64_t left = static_cast<std::int64_t>(asked->tv_sec) * kNsPerSec + asked->tv_nsec - elapsed;
-      if (left <= 0) return false;
-      ts.tv_sec = static_cast<time_t>(left / kNsPerSec);
-      ts.tv_nsec = static_cast<long>(left % kNsPerSec);
-      a[req] = reinterpret_cast<long>(&ts);
-      return true;
-    }
-    case SYS_poll:
-      a[2] = ms_left(static_cast<int>(a[2]), elapsed);
-      return true;
-    case SYS_epoll_wait:
-    case SYS_epoll_pwait:
-      a[3] = ms_left(static_cast<int>(a[3]), elapsed);
-      return true;
-    default:
-      return true;
+// A call a signal ended with EINTR, made again (preempt.cpp,
+// resumable_after_eintr): a relative sleep with a `rem` pointer for what the
+// kernel wrote there; an absolute sleep, a sleep without `rem`, a poll or an
+// epoll wait as it was. Those last ones start over: nothing tells how long
+// the interrupted call had already waited (sysmon's readings do not prove
+// that the call it saw is the one the signal ended), so they wait longer
+// than asked by the time before the hand-off, never less.
+void resume_args(long nr, long a[6]) noexcept {
+  if (nr == SYS_nanosleep && a[1] != 0) {
+    a[0] = a[1];
+  } else if (nr == SYS_clock_nanosleep && !(a[1] & TIMER_ABSTIME) && a[3] != 0) {
+    a[2] = a[3];
   }
 }
 }  // namespace
@@ -196,16 +158,15 @@ extern "C" void goro_implicit_syscall(ucontext_t* uc) noexcept {
   int saved_errno = errno;  // the G's: the runtime calls below may change it
   greg_t* r = uc->uc_mcontext.gregs;
   M* m = current_m();
-  std::int64_t since = m->resume_since;
-  m->resume_since = 0;
+  const bool resume = m->resume_call;
+  m->resume_call = false;
   current_sched()->implicit_syscalls.fetch_add(1, std::memory_order_relaxed);
   const long nr = static_cast<long>(r[REG_RAX]);
   long a[6] = {static_cast<long>(r[REG_RDI]), static_cast<long>(r[REG_RSI]), static_cast<long>(r[REG_RDX]),
                static_cast<long>(r[REG_R10]), static_cast<long>(r[REG_R8]), static_cast<long>(r[REG_R9])};
-  timespec ts{};
-  const bool make = since == 0 || resume_args(nr, a, since, ts);
+  if (resume) resume_args(nr, a);
   enter_blocking();
-  long ret = make ? raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) : 0;
+  long ret = raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   exit_blocking_on(true);
   // What the `syscall` instruction leaves: the result in RAX, the return
   // address in RCX, the flags in R11, RIP past its two bytes.

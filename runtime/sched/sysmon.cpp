@@ -91,16 +91,14 @@ int check_blocked(Sched* s, M* m, MRecord& r, std::int64_t now) noexcept {
   if (tid == 0) return 0;
   std::int64_t prev = r.cpu_ns, prev_at = r.cpu_at;
   r.cpu_ns = thread_cpu_ns(tid);
-  // Read after the clock: if the clock stands still from here on, the
-  // thread was already in its system call at this time.
-  r.cpu_at = nanotime();
+  r.cpu_at = now;
   if (prev < 0 || r.cpu_ns != prev) return 0;
   r.cpu_at = prev_at;  // still since then
   if (now - prev_at < kStillFor || now < r.handoff_next || !thread_asleep(tid)) return 0;
   r.handoff_next = now + r.handoff_retry;
   r.handoff_retry = std::min(2 * r.handoff_retry, kHandoffRetryMax);
   BlockedCall call;
-  if (thread_syscall(tid, call)) call.since = prev_at;
+  thread_syscall(tid, call);  // for a call the signal will end with EINTR
   m->blocked_call = call;  // published by request_syscall_handoff's release store
   return request_syscall_handoff(s, m) ? 1 : 0;
 }
