@@ -37,7 +37,9 @@
 // code does): sysmon sees the M's thread CPU clock stand still while its
 // goroutine runs, confirms the thread sleeps in the kernel (blocked.hpp) and
 // sends SIGURG with M::syscall_req (request_syscall_handoff). The handler
-// SA_RESTART-interrupts the call, and the kernel rewinds a restartable one
+// is installed with SA_RESTART (as it was for preemption alone: a SIGURG
+// that finds no safe point must not turn a goroutine's blocking read into
+// EINTR), so the kernel rewinds a restartable call it interrupts
 // (read, write, futex, accept, wait4...) to its `syscall` instruction with
 // RAX back to the call's number: from there the thread is about to make
 // system call RAX(rdi, rsi, rdx, r10, r8, r9). If the G is at such an
@@ -77,8 +79,11 @@
 // new M (wakep). A libc routine does not hold those across a blocking
 // system call; the one window is a request that finds the thread, no
 // longer blocked, at a `syscall` inside such a routine (sysmon's reading
-// went stale in the microseconds before the signal). Off wherever
-// preemption is.
+// went stale in the microseconds before the signal, and the thread was
+// interrupted exactly at a `syscall` instruction). A resumed EINTR call
+// also swallows an EINTR that one of the program's own signals caused at
+// the same moment. Off wherever preemption is: Options::preempt false
+// (sysmon sends no request) and the builds below.
 //
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
 // see the note in preempt.cpp), the Boost.Context switch backend (the resume
