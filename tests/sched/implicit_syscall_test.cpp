@@ -109,6 +109,7 @@ TEST_P(ImplicitSyscallProcs, PlainReadsDoNotHoldTheirPs) {
     for (Pipe& p : pipes) write_byte(p.w, 'w');
   });
   std::vector<char> got(static_cast<std::size_t>(n), 0);
+  std::atomic<int> errno_kept{0};
   std::uint64_t converted = 0;
   int ticks = 0;
   goro::run([&] {
@@ -117,7 +118,9 @@ TEST_P(ImplicitSyscallProcs, PlainReadsDoNotHoldTheirPs) {
     for (int i = 0; i < n; ++i) {
       goro::go([&, i] {
         char c = 0;
+        errno = 4242;  // a successful read leaves it alone; so must the hand-off
         ssize_t r = ::read(pipes[static_cast<std::size_t>(i)].r, &c, 1);
+        if (errno == 4242) errno_kept++;
         if (r == 1) got[static_cast<std::size_t>(i)] = c;
         done.count_down();
       });
@@ -132,6 +135,7 @@ TEST_P(ImplicitSyscallProcs, PlainReadsDoNotHoldTheirPs) {
   }, {.procs = n});
   EXPECT_FALSE(dog.fired()) << "the goroutine that unblocks the readers never ran";
   for (int i = 0; i < n; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], 'g') << "reader " << i;
+  EXPECT_EQ(errno_kept.load(), n);
   EXPECT_GE(converted, 1u);
   std::printf("procs %d: %llu unannotated calls handed off, %d ticks\n", n, static_cast<unsigned long long>(converted),
               ticks);
@@ -401,6 +405,39 @@ TEST(ImplicitSyscall, OffWithoutPreemption) {
   EXPECT_EQ(got, 'w');
   EXPECT_EQ(converted, 0u);
   EXPECT_FALSE(ticked_during_read.load());
+}
+
+// A goroutine locked with lock_os_thread keeps its P in goro::blocking too
+// (syscall.cpp), so its plain read() is not handed off: the handler refuses,
+// the kernel restarts the read, and it completes normally when a thread
+// outside the runtime writes.
+TEST(ImplicitSyscall, LockedGoroutineIsNotHandedOff) {
+  SKIP_WITHOUT_HANDOFF();
+  Pipe p;
+  std::thread late([&] {
+    std::this_thread::sleep_for(100ms);
+    write_byte(p.w, 'l');
+  });
+  char got = 0;
+  std::uint64_t converted = 1, requests = 0;
+  goro::run([&] {
+    std::uint64_t before = implicit_syscalls();
+    std::uint64_t requests_before = sched::current_sched()->implicit_syscall_requests.load();
+    Latch done(1);
+    goro::go([&] {
+      goro::lock_os_thread();
+      (void)!::read(p.r, &got, 1);
+      goro::unlock_os_thread();
+      done.count_down();
+    });
+    done.wait();
+    converted = implicit_syscalls() - before;
+    requests = sched::current_sched()->implicit_syscall_requests.load() - requests_before;
+  }, {.procs = 1});
+  late.join();
+  EXPECT_EQ(got, 'l');
+  EXPECT_EQ(converted, 0u);
+  EXPECT_GE(requests, 1u) << "sysmon never saw the blocked reader: the refusal went untested";
 }
 
 #if defined(__x86_64__)
