@@ -538,7 +538,10 @@ TEST(ImplicitSyscall, TickerBesideA500msPlainRead) {
   }, {.procs = 1});
   writer.join();
   std::printf("ticker beside a 500 ms unannotated read (procs 1): %d ticks\n", ticks);
-  EXPECT_GE(ticks, 50);
+  // Without the hand-off there are none (the reader holds the only P);
+  // about 450 on a quiet machine, but a loaded one starves the ticker's and
+  // sysmon's threads alike (goro::blocking's own test then drops as low).
+  EXPECT_GE(ticks, 10);
 }
 
 }  // namespace
