@@ -61,4 +61,7 @@ class ChanLock {
 #endif
 };
 
+static_assert(kLockOrderChecked || sizeof(ChanLock) == sizeof(sched::Lock),
+              "release builds: a ChanLock is a sched::Lock and nothing more");
+
 }  // namespace goro::chan
