@@ -166,26 +166,47 @@ void chan_release(ChanCore* c) noexcept {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
 }
 
+namespace {
+
+// The blocking halves of chan_send and chan_recv, out of line: the operation
+// that completes at once (the common case) never builds a Waiter or an entry.
+// Called with the channel's lock held through `l`; Waiter::block releases it.
+// Returns false when the operation must run again (Result::retry).
+[[gnu::always_inline]] inline bool send_park(ChanCore* c, void* src, chan::Locked& l) {
+  sched::Waiter w;
+  WaitEntry e;
+  e.waiter = &w;
+  e.elem = src;
+  c->sendq.push(&e);
+  l.unlock_only();
+  w.block(chan::unlock_chan, c, sched::WaitReason::chan_send);
+  switch (e.result) {
+    case Result::ok: return true;
+    case Result::closed: chan::throw_send_on_closed();
+    case Result::error: std::rethrow_exception(e.error);
+    default: return false;
+  }
+}
+
+// Returns the operation's result: ok, closed, or retry (run it again).
+[[gnu::always_inline]] inline Result recv_park(ChanCore* c, void* dst, chan::Locked& l) {
+  sched::Waiter w;
+  WaitEntry e;
+  e.waiter = &w;
+  e.elem = dst;
+  c->recvq.push(&e);
+  l.unlock_only();
+  w.block(chan::unlock_chan, c, sched::WaitReason::chan_receive);
+  return e.result;
+}
+
+}  // namespace
+
 void chan_send(ChanCore* c, void* src) {
   if (!c) chan::block_forever(sched::WaitReason::chan_send_nil);
   for (;;) {
-    sched::Waiter w;
-    WaitEntry e;
-    {
-      chan::Locked l(c);
-      if (c->send_locked(src, l.wake) == Status::done) return;
-      e.waiter = &w;
-      e.elem = src;
-      c->sendq.push(&e);
-      l.unlock_only();
-    }
-    w.block(chan::unlock_chan, c, sched::WaitReason::chan_send);
-    switch (e.result) {
-      case Result::ok: return;
-      case Result::closed: chan::throw_send_on_closed();
-      case Result::error: std::rethrow_exception(e.error);
-      default: break;  // retry
-    }
+    chan::Locked l(c);
+    if (c->send_locked(src, l.wake) == Status::done || send_park(c, src, l)) return;
   }
 }
 
@@ -198,23 +219,15 @@ bool chan_try_send(ChanCore* c, void* src) {
 bool chan_recv(ChanCore* c, void* dst) {
   if (!c) chan::block_forever(sched::WaitReason::chan_receive_nil);
   for (;;) {
-    sched::Waiter w;
-    WaitEntry e;
-    {
-      chan::Locked l(c);
-      switch (c->recv_locked(dst, l.wake)) {
-        case Status::done: return true;
-        case Status::closed: return false;
-        case Status::would_block: break;
-      }
-      e.waiter = &w;
-      e.elem = dst;
-      c->recvq.push(&e);
-      l.unlock_only();
+    chan::Locked l(c);
+    switch (c->recv_locked(dst, l.wake)) {
+      case Status::done: return true;
+      case Status::closed: return false;
+      case Status::would_block: break;
     }
-    w.block(chan::unlock_chan, c, sched::WaitReason::chan_receive);
-    if (e.result == Result::ok) return true;
-    if (e.result == Result::closed) return false;
+    Result r = recv_park(c, dst, l);
+    if (r == Result::ok) return true;
+    if (r == Result::closed) return false;
   }
 }
 

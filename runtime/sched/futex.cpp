@@ -48,7 +48,13 @@ void Lock::lock_slow() noexcept {
   }
   sched_yield();
   // Mark contended (2) so the holder's unlock wakes us.
-  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(state_, 2);
+  // The bound covers a wake-up lost to unlock's plain store (futex.hpp).
+  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(state_, 2, kSleepBound);
+}
+
+void Lock::unlock_slow() noexcept {
+  state_.exchange(0, std::memory_order_release);
+  futex_wake(state_, 1);
 }
 
 void Note::sleep() noexcept {
