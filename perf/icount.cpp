@@ -48,6 +48,6 @@ int main(int argc, char** argv) {
       }
       ping.close();
     }
-  }, goro::Options{.procs = 1});
+  }, goro::Options{.procs = 1, .preempt = false});  // valgrind cannot resume a copied signal frame
   return 0;
 }
