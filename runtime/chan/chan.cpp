@@ -168,36 +168,26 @@ void chan_release(ChanCore* c) noexcept {
 
 namespace {
 
-// The blocking halves of chan_send and chan_recv, out of line: the operation
-// that completes at once (the common case) never builds a Waiter or an entry.
-// Called with the channel's lock held through `l`; Waiter::block releases it.
-// Returns false when the operation must run again (Result::retry).
-[[gnu::always_inline]] inline bool send_park(ChanCore* c, void* src, chan::Locked& l) {
-  sched::Waiter w;
-  WaitEntry e;
-  e.waiter = &w;
-  e.elem = src;
-  c->sendq.push(&e);
-  l.unlock_only();
-  w.block(chan::unlock_chan, c, sched::WaitReason::chan_send);
-  switch (e.result) {
-    case Result::ok: return true;
-    case Result::closed: chan::throw_send_on_closed();
-    case Result::error: std::rethrow_exception(e.error);
-    default: return false;
-  }
-}
+// The blocking half of chan_send and chan_recv: queue an entry for `elem` on
+// q and park until a partner or close() settles it. Only an operation that
+// must wait builds a Waiter and an entry; inlined, so a park adds no call
+// level (after a switch every return mispredicts). Called with the lock held
+// through `l`; Waiter::block releases it.
+struct Parked {
+  Result result;
+  std::exception_ptr error;  // Result::error: what the value's move threw
+};
 
-// Returns the operation's result: ok, closed, or retry (run it again).
-[[gnu::always_inline]] inline Result recv_park(ChanCore* c, void* dst, chan::Locked& l) {
+[[gnu::always_inline]] inline Parked park_on(ChanCore* c, chan::WaitQueue& q, void* elem, chan::Locked& l,
+                                             sched::WaitReason why) {
   sched::Waiter w;
   WaitEntry e;
   e.waiter = &w;
-  e.elem = dst;
-  c->recvq.push(&e);
+  e.elem = elem;
+  q.push(&e);
   l.unlock_only();
-  w.block(chan::unlock_chan, c, sched::WaitReason::chan_receive);
-  return e.result;
+  w.block(chan::unlock_chan, c, why);
+  return {e.result, std::move(e.error)};
 }
 
 }  // namespace
@@ -206,7 +196,14 @@ void chan_send(ChanCore* c, void* src) {
   if (!c) chan::block_forever(sched::WaitReason::chan_send_nil);
   for (;;) {
     chan::Locked l(c);
-    if (c->send_locked(src, l.wake) == Status::done || send_park(c, src, l)) return;
+    if (c->send_locked(src, l.wake) == Status::done) return;
+    Parked r = park_on(c, c->sendq, src, l, sched::WaitReason::chan_send);
+    switch (r.result) {
+      case Result::ok: return;
+      case Result::closed: chan::throw_send_on_closed();
+      case Result::error: std::rethrow_exception(r.error);
+      default: break;  // retry
+    }
   }
 }
 
@@ -225,7 +222,7 @@ bool chan_recv(ChanCore* c, void* dst) {
       case Status::closed: return false;
       case Status::would_block: break;
     }
-    Result r = recv_park(c, dst, l);
+    Result r = park_on(c, c->recvq, dst, l, sched::WaitReason::chan_receive).result;
     if (r == Result::ok) return true;
     if (r == Result::closed) return false;
   }

@@ -14,23 +14,30 @@ namespace {
 
 using goro::sched::Lock;
 
-// A plain counter under the Lock: a lost update shows a broken exclusion
-// (and TSan reports the race).
-TEST(Lock, ExcludesUnderContention) {
+// Runs body(thread, i) under the Lock from `threads` threads, `iters` times
+// each, and returns how many times a plain counter under the Lock moved.
+template <class Body>
+long hammer(int threads, int iters, Body body) {
   Lock lock;
   long counter = 0;
-  constexpr int kThreads = 4, kIters = 200'000;
   std::vector<std::thread> ts;
-  for (int t = 0; t < kThreads; ++t)
-    ts.emplace_back([&] {
-      for (int i = 0; i < kIters; ++i) {
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < iters; ++i) {
         lock.lock();
         counter = counter + 1;
+        body(t, i);
         lock.unlock();
       }
     });
   for (auto& t : ts) t.join();
-  EXPECT_EQ(counter, long{kThreads} * kIters);
+  return counter;
+}
+
+// A plain counter under the Lock: a lost update shows a broken exclusion
+// (and TSan reports the race).
+TEST(Lock, ExcludesUnderContention) {
+  EXPECT_EQ(hammer(4, 200'000, [](int, int) {}), 4L * 200'000);
 }
 
 // The holder keeps the Lock for 50 ms at a time, so waiters spin out and
@@ -60,21 +67,10 @@ TEST(Lock, SleepersAllGetIt) {
 // store can miss a sleeper that marked the word in between. The bounded
 // sleep must still let everyone finish.
 TEST(Lock, MixedHoldsFinish) {
-  Lock lock;
-  long counter = 0;
-  constexpr int kThreads = 6, kIters = 20'000;
-  std::vector<std::thread> ts;
-  for (int t = 0; t < kThreads; ++t)
-    ts.emplace_back([&, t] {
-      for (int i = 0; i < kIters; ++i) {
-        lock.lock();
-        ++counter;
-        if ((i + t) % 5000 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
-        lock.unlock();
-      }
-    });
-  for (auto& t : ts) t.join();
-  EXPECT_EQ(counter, long{kThreads} * kIters);
+  long n = hammer(6, 20'000, [](int t, int i) {
+    if ((i + t) % 5000 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  });
+  EXPECT_EQ(n, 6L * 20'000);
 }
 
 }  // namespace
