@@ -8,6 +8,14 @@
 //
 // Timers live in per-P heaps run by the scheduler (runtime/sched/timers.hpp);
 // an idle runtime sleeps until the earliest deadline, burning no CPU.
+//
+// Timers die with their runtime: when run() returns (or a Runtime shuts
+// down), every timer still pending is discarded unfired. after_func's f is
+// destroyed without running; after()'s channel is released by the runtime
+// (a handle you keep stays valid and never receives). A Timer or Ticker
+// that outlives its runtime is a stopped timer: stop() returns false,
+// reset() throws std::logic_error while no runtime runs and arms it in the
+// next one if one does; destroying it is always safe.
 #pragma once
 
 #include <goro/chan.hpp>

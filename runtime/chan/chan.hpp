@@ -26,13 +26,14 @@
 //    refilling the ring may leave a free slot with a sender still queued;
 //    the operations below handle that state too.)
 //
-// Lock order: channel locks are taken in address order (select) and before
-// any scheduler lock; Waiter::block releases them after the G is parked.
+// Lock order: channel locks are taken in address order (select; checked in
+// debug builds, lock.hpp) and before any scheduler lock; Waiter::block
+// releases them after the G is parked.
 #pragma once
 
 #include <goro/chan.hpp>
 
-#include "runtime/sched/futex.hpp"
+#include "runtime/chan/lock.hpp"
 #include "runtime/sched/waiter.hpp"
 
 #include <atomic>
@@ -114,7 +115,7 @@ struct ChanCore {
   std::size_t stride;
   std::byte* buf = nullptr;
 
-  sched::Lock lock;
+  chan::ChanLock lock;  // lock.hpp: the address order, checked in debug builds
   std::atomic<std::size_t> count{0};  // written under lock; size() reads it without
   std::size_t sendx = 0;              // next slot a send fills
   std::size_t recvx = 0;              // next slot a recv takes

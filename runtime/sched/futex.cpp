@@ -2,6 +2,7 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,19 +30,31 @@ void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept {
 }
 
 void Lock::lock_slow() noexcept {
-  for (int spin = 0; spin < 100; ++spin) {
-    std::uint32_t expected = 0;
-    if (state_.load(std::memory_order_relaxed) == 0 &&
-        state_.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
-      return;
+  // Go's lock2 shape. The spinner looks at the word only between bursts of
+  // pauses: checking after every pause hands the lock (and the cache lines
+  // it guards) to the spinner at each unlock, so two threads on one channel
+  // pay a line transfer per operation. Between looks the holder keeps the
+  // lock hot and runs a batch of operations.
+  for (int round = 0; round < 4; ++round) {
+    for (std::uint32_t v = state_.load(std::memory_order_relaxed); v == 0; v = state_.load(std::memory_order_relaxed))
+      if (state_.compare_exchange_weak(v, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
+    for (int i = 0; i < 30; ++i) {
 #if defined(__x86_64__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #elif defined(__aarch64__)
-    __asm__ volatile("yield");
+      __asm__ volatile("yield");
 #endif
+    }
   }
+  sched_yield();
   // Mark contended (2) so the holder's unlock wakes us.
-  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(state_, 2);
+  // The bound covers a wake-up lost to unlock's plain store (futex.hpp).
+  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(state_, 2, kSleepBound);
+}
+
+void Lock::unlock_slow() noexcept {
+  state_.exchange(0, std::memory_order_release);
+  futex_wake(state_, 1);
 }
 
 void Note::sleep() noexcept {

@@ -32,8 +32,19 @@ inline void count_runtime_lock(int delta) noexcept {
 // A runtime mutex: spins briefly, then sleeps on a futex (Drepper's
 // three-state mutex: 0 unlocked, 1 locked, 2 locked with sleepers). Held only
 // for a few hundred instructions and never across a context switch.
+//
+// Unlocking is a plain release store unless the word already says 2: a
+// channel operation takes two Locks per side, and a locked exchange on each
+// unlock was a third of an uncontended buffered send+receive. The price is a
+// window between unlock's load and its store in which a new sleeper can mark
+// the word 2 and be missed. No sleeper depends on that wake-up alone: each
+// sleeps at most kSleepBound and then looks again, so a missed wake-up costs
+// one bounded delay, never progress, and mutual exclusion rests only on the
+// CAS and exchange that take the lock.
 class Lock {
  public:
+  static constexpr std::int64_t kSleepBound = 100'000;  // ns
+
   void lock() noexcept {
     std::uint32_t expected = 0;
     count_runtime_lock(1);  // before taking it: a preemption in lock_slow would be as bad
@@ -47,12 +58,16 @@ class Lock {
     return ok;
   }
   void unlock() noexcept {
-    if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(state_, 1);
+    if (state_.load(std::memory_order_relaxed) == 2) [[unlikely]]
+      unlock_slow();
+    else
+      state_.store(0, std::memory_order_release);
     count_runtime_lock(-1);
   }
 
  private:
   void lock_slow() noexcept;
+  void unlock_slow() noexcept;
   std::atomic<std::uint32_t> state_{0};
 };
 

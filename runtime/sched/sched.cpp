@@ -2,6 +2,7 @@
 // allocation, gomaxprocs, and the main goroutine of run().
 #include "runtime/sched/internal.hpp"
 #include "runtime/sched/preempt.hpp"
+#include "runtime/sched/timers.hpp"
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/net/poller.hpp"
@@ -242,6 +243,7 @@ void stop(Sched* s) noexcept {
     pthread_join(m->thread, nullptr);
   }
   net::forget_runtime(s);  // goroutines abandoned on the poller; deadline timers
+  discard_timers(s);       // the rest, unfired (after(), after_func and Timers leave nothing behind)
   debug::stop_schedtrace(s);
   sysmon_stop(s);
   set_current_sched(nullptr);

@@ -432,7 +432,7 @@ G* steal_work(Sched* s, M* m) noexcept {
       // Last round: the victim's runnext too, but give its owner a moment to
       // run it first (it usually is about to: a hand-off just happened).
       if (round == kRounds - 1 && victim->runnext.load(std::memory_order_relaxed)) {
-        sched_yield();
+        usleep(3);
         if (G* g = victim->runnext.exchange(nullptr, std::memory_order_acq_rel)) {
           self->count(self->steals);
           if (debug::trace::on) [[unlikely]]

@@ -4,8 +4,16 @@
 #include "runtime/sched/internal.hpp"
 
 #include <cstdint>
+#include <vector>
 
 namespace goro::sched {
+namespace {
+
+// Bumped by each shutdown: a timer whose generation is older sat on a heap
+// that has been freed since.
+std::atomic<std::uint64_t> g_generation{1};
+
+}  // namespace
 
 // 4-ary heap: shallower than a binary one, and a node's four children share
 // a cache line or two of pointers.
@@ -62,6 +70,7 @@ void add_timer(Timer* t) noexcept {
   s->pending_wakeups.fetch_add(1, std::memory_order_seq_cst);
   p->timers.lock.lock();
   t->p = p;
+  t->generation = g_generation.load(std::memory_order_relaxed);
   p->timers.push_locked(t);
   p->timers.lock.unlock();
   // Go's wakeNetPoller: if no M sleeps until before this deadline, get one
@@ -72,7 +81,8 @@ void add_timer(Timer* t) noexcept {
 
 bool del_timer(Timer* t) noexcept {
   P* p = t->p;
-  if (!p) return false;
+  // From a stopped runtime: p is gone, and the timer with it (discard_timers).
+  if (!p || t->generation != g_generation.load(std::memory_order_acquire)) return false;
   p->timers.lock.lock();
   bool pending = t->index >= 0 && t->p == p;
   if (pending) {
@@ -104,6 +114,30 @@ std::int64_t run_timers(P* p, std::int64_t now) noexcept {
   first = p->timers.first();
   p->timers.lock.unlock();
   return first;
+}
+
+void discard_timers(Sched* s) noexcept {
+  struct Discard {
+    void (*fn)(void*);
+    void* arg;
+  };
+  std::vector<Discard> hooks;
+  for (int i = 0; i < s->allp_len; ++i) {
+    P* p = s->allp[i];
+    p->timers.lock.lock();
+    while (Timer* t = p->timers.top_locked()) {
+      p->timers.remove_locked(t);
+      t->p = nullptr;
+      s->pending_wakeups.fetch_sub(1, std::memory_order_seq_cst);
+      if (t->discard) hooks.push_back({t->discard, t->arg});
+    }
+    p->timers.lock.unlock();
+  }
+  // Hooks run once every timer is off its heap, and nothing reads a Timer
+  // after that: a hook may free other timers (an after_func closure owning
+  // a goro::Timer), whose del_timer then finds them not pending.
+  for (const Discard& d : hooks) d.fn(d.arg);
+  g_generation.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace goro::sched

@@ -11,6 +11,16 @@
 // Functions must be short and must not take a timer lock (lock order: timer
 // heap, then channel locks, then Sched::lock). They run on whatever thread
 // and stack ran the heap: ready() a G, try_send on a channel, spawn a G.
+//
+// Shutdown: a runtime's timers die with it. stop() calls discard_timers once
+// every M has exited: each pending timer leaves its heap without firing and
+// its `discard` hook (if any) frees what the timer owns (an after() or
+// after_func timer owns itself). Go's process just exits; a library runtime
+// may be started again in the same process and must leave nothing behind.
+// A timer that outlives its runtime (a goro::Timer kept in a global) is not
+// pending: del_timer returns false without touching the freed heap (each
+// timer remembers the runtime generation it was added in), and add_timer
+// may arm it again in a later runtime.
 #pragma once
 
 #include "runtime/sched/futex.hpp"
@@ -22,15 +32,20 @@
 namespace goro::sched {
 
 struct P;
+struct Sched;
 
 struct Timer {
   std::int64_t when = 0;      // monotonic ns (nanotime())
   std::int64_t period = 0;    // > 0: fires every period ns (ticks missed while late are dropped)
   void (*fn)(void* arg, std::int64_t now) = nullptr;
   void* arg = nullptr;
+  // Called instead of fn when the runtime stops with the timer pending
+  // (discard_timers), with no lock held: frees what only the timer refers to.
+  void (*discard)(void* arg) = nullptr;
   // Owned by the heap: where the timer sits while pending.
   P* p = nullptr;
   std::int32_t index = -1;    // -1: not pending
+  std::uint64_t generation = 0;  // the runtime's (timer_generation()) when last added
 };
 
 class TimerHeap {
@@ -65,5 +80,9 @@ void add_timer(Timer* t) noexcept;
 bool del_timer(Timer* t) noexcept;
 // Runs p's due timers. Returns the next deadline of p (0 if none).
 std::int64_t run_timers(P* p, std::int64_t now) noexcept;
+// Shutdown, once no M runs (sched.cpp stop()): empties every P's heap without
+// running a timer function, calls each pending timer's discard hook, and
+// starts a new generation, so no del_timer looks at these heaps again.
+void discard_timers(Sched* s) noexcept;
 
 }  // namespace goro::sched

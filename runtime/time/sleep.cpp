@@ -42,6 +42,8 @@ void after_func(Clock::duration d, std::function<void()> f) {
     goro::go(std::move(p->f));
     delete p;  // fired and off the heap: nothing refers to it any more
   };
+  // The runtime stopped first: f never runs, what it captured is released.
+  pending->timer.discard = [](void* arg) { delete static_cast<Pending*>(arg); };
   sched::add_timer(&pending->timer);
 }
 

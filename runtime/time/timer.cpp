@@ -35,7 +35,8 @@ struct TimerState {
 }  // namespace detail
 
 // The timer owns itself until it fires, as Go's runtime keeps an After timer
-// alive: nobody holds a handle that could stop it.
+// alive: nobody holds a handle that could stop it. A runtime stopping first
+// frees it unfired (discard).
 Chan<Clock::time_point> after(Clock::duration d) {
   struct Once {
     sched::Timer timer;
@@ -50,6 +51,7 @@ Chan<Clock::time_point> after(Clock::duration d) {
     o->c.try_send(time::from_nanotime(now));
     delete o;  // off the heap already; the receiver keeps its own handle to c
   };
+  once->timer.discard = [](void* self) { delete static_cast<Once*>(self); };
   Chan<Clock::time_point> c = once->c;
   sched::add_timer(&once->timer);
   return c;
