@@ -66,4 +66,54 @@ goro_sigresume:
         .cfi_endproc
         .size   goro_sigresume, .-goro_sigresume
 
+/*
+ * goro_syscall_trampoline: an unannotated blocking system call, made again
+ * inside goro::blocking's bookkeeping (x86-64).
+ *
+ * The SIGURG handler (try_syscall_handoff in runtime/sched/preempt.cpp)
+ * found the goroutine's thread at a `syscall` instruction (0f 05) with the
+ * call's number in %rax: the kernel rewinds a restartable call interrupted
+ * by an SA_RESTART handler to exactly that state. It copies the signal
+ * frame onto the goroutine's stack as pictured above (red zone untouched,
+ * XSAVE copy, ucontext copy; no switch frame), sets the kernel's ucontext
+ * to %rip = here, %rsp = the copied ucontext, and returns: the kernel's
+ * rt_sigreturn lands here on the goroutine's stack, on the same thread,
+ * with the signal mask the goroutine had.
+ *
+ * We call goro_implicit_syscall(copy) (runtime/sched/syscall.cpp): it
+ * enters the syscall state (sysmon may hand the P off), makes system call
+ * %rax(%rdi, %rsi, %rdx, %r10, %r8, %r9) with the copy's registers, gets a P
+ * back (if none is free, the G waits for one locked to this M: it never
+ * leaves this thread), and edits the copy as the `syscall` instruction
+ * would have left the registers: %rax = the result, %rip = past the
+ * instruction, %rcx = that %rip, %r11 = the flags. rt_sigreturn of the copy
+ * then restores every register, the vector state and the mask.
+ *
+ * Invariants:
+ *  - %rsp at the rt_sigreturn equals the copied ucontext (the kernel reads
+ *    the frame at %rsp - 8, whose first word would be the return address);
+ *    it is 16-byte aligned, so the call below is made on an aligned stack.
+ *  - %rbx is callee-saved: it carries the copy's address across the call.
+ *  - Everything below the copy is free stack for the runtime code.
+ *  - No unwinder goes past this frame (.cfi_undefined rip): a preemption
+ *    request that arrives meanwhile finds runtime code and is refused.
+ */
+        .globl  goro_syscall_trampoline
+        .type   goro_syscall_trampoline, @function
+        .p2align 4
+goro_syscall_trampoline:
+        .cfi_startproc
+        .cfi_undefined rip
+        GORO_LANDING_PAD
+        movq    %rsp, %rbx              /* the copied ucontext */
+        movq    %rsp, %rdi
+        andq    $-16, %rsp
+        call    goro_implicit_syscall
+        movq    %rbx, %rsp
+        movl    $15, %eax               /* __NR_rt_sigreturn */
+        syscall
+        ud2
+        .cfi_endproc
+        .size   goro_syscall_trampoline, .-goro_syscall_trampoline
+
         .section .note.GNU-stack,"",@progbits

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arch/context.hpp"
+#include "runtime/sched/blocked.hpp"
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/g.hpp"
 
@@ -58,6 +59,16 @@ struct alignas(64) M {
   // does; changes at every switch. sysmon times a G's slice by it.
   std::atomic<std::uint32_t> run_seq{0};
   std::atomic<bool> preempt_req{false};  // sysmon asked; the handler clears it
+  // sysmon saw this M's goroutine blocked in the kernel outside goro::blocking:
+  // the handler turns the system call into a blocking() one (preempt.hpp).
+  std::atomic<bool> syscall_req{false};
+  // The call sysmon saw it blocked in (blocked.hpp), written before it sets
+  // syscall_req and read by the handler after taking it (sysmon waits at
+  // least 1 ms between two requests to one M). resume_call: set by the
+  // handler for its trampoline on this thread when the call is one the
+  // signal ended with EINTR and it resumes (not a rewound, restartable one).
+  BlockedCall blocked_call;
+  bool resume_call = false;
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
   std::uint32_t fastrand = 0;

@@ -44,7 +44,8 @@
 #endif
 
 #if GORO_ASYNC_PREEMPT
-extern "C" void goro_sigresume();  // arch/x86_64/preempt.S
+extern "C" void goro_sigresume();         // arch/x86_64/preempt.S
+extern "C" void goro_syscall_trampoline();  // arch/x86_64/preempt.S
 #endif
 
 namespace goro::sched {
@@ -70,6 +71,14 @@ bool preempt_m(Sched* s, M* m) noexcept {
   if (tid == 0) return false;
   m->preempt_req.store(true, std::memory_order_release);
   s->preempt_requests.fetch_add(1, std::memory_order_relaxed);
+  return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
+}
+
+bool request_syscall_handoff(Sched* s, M* m) noexcept {
+  int tid = m->tid.load(std::memory_order_acquire);
+  if (tid == 0) return false;
+  m->syscall_req.store(true, std::memory_order_release);
+  s->implicit_syscall_requests.fetch_add(1, std::memory_order_relaxed);
   return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
 }
 
@@ -192,9 +201,11 @@ bool build_code_map(CodeMap& map) {
 }
 
 // user / runtime / entry for a code address; runtime for anything outside
-// the main executable (libc, libstdc++, the loader: never a safe point).
-Kind classify(std::uintptr_t pc) noexcept {
-  if (pc < g_map.exe_lo || pc >= g_map.exe_hi) return Kind::runtime;
+// the main executable (libc, libstdc++, the loader: never a safe point),
+// unless `foreign_ok` (a system call handed off stays on its thread and runs
+// no other goroutine there, so libc frames may stay where they are).
+Kind classify(std::uintptr_t pc, bool foreign_ok = false) noexcept {
+  if (pc < g_map.exe_lo || pc >= g_map.exe_hi) return foreign_ok ? Kind::user : Kind::runtime;
   const std::vector<Range>& r = g_map.runtime;
   std::size_t lo = 0, hi = r.size();
   while (lo < hi) {  // the last range starting at or below pc
@@ -217,15 +228,16 @@ constexpr std::size_t kResumeStackRoom = 16 * 1024;        // finish_switch runs
 constexpr int kMaxFrames = 128;
 
 // Every return address from the interrupted PC down to the goroutine's entry
-// is user code in the main executable.
-bool frames_allow(ucontext_t* uc) noexcept {
+// is user code in the main executable (or, with foreign_ok, anywhere but
+// the runtime).
+bool frames_allow(ucontext_t* uc, bool foreign_ok) noexcept {
   unw_cursor_t cursor;
   if (unw_init_local2(&cursor, reinterpret_cast<unw_context_t*>(uc), UNW_INIT_SIGNAL_FRAME) != 0) return false;
   for (int depth = 0; depth < kMaxFrames; ++depth) {
     unw_word_t ip = 0;
     if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0) return false;
     // Return addresses point after the call: look up the call itself.
-    Kind k = classify(depth == 0 ? ip : ip - 1);
+    Kind k = classify(depth == 0 ? ip : ip - 1, foreign_ok);
     if (k == Kind::runtime || (k == Kind::bottom && depth == 0)) return false;
     if (k == Kind::entry || k == Kind::bottom) return true;  // reached the goroutine's entry
     int step = unw_step(&cursor);
@@ -234,39 +246,65 @@ bool frames_allow(ucontext_t* uc) noexcept {
   return false;
 }
 
-// The resume frame (G's new context) if m's G is at a safe point, else null.
-arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
+// The checks a preemption and a system call hand-off share: m runs a
+// goroutine with a P, outside every runtime lock and no-preempt scope, the
+// interrupted SP is on the goroutine's stack with room below it for the
+// copy of the signal frame, and the handler runs on another stack. Fills in
+// the interrupted SP and the XSAVE area's address and size.
+struct Interrupted {
+  std::uintptr_t sp = 0;
+  unsigned char* fp = nullptr;
+  std::size_t fp_size = 0;
+};
+
+bool interruptible(M* m, ucontext_t* uc, Interrupted& at) noexcept {
   G* g = m->curg;
   if (!g || !m->p || m->no_preempt != 0 || runtime_locks_held != 0 || m->after != AfterSwitch::nothing ||
       m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
-    return nullptr;
+    return false;
   auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
-  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
-  if (sp <= lo || sp > hi) return nullptr;  // not on the goroutine's stack
+  if (sp <= lo || sp > hi) return false;  // not on the goroutine's stack
   auto here = reinterpret_cast<std::uintptr_t>(&sp);
-  if (here >= lo && here < hi) return nullptr;  // no alternate stack: we would write over ourselves
-  if (Kind k = classify(pc); k == Kind::runtime || k == Kind::bottom) return nullptr;  // cheap test before unwinding
+  if (here >= lo && here < hi) return false;  // no alternate stack: we would write over ourselves
   // The XSAVE area the kernel saved, and its size.
   auto* fp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.fpregs);
-  if (!fp) return nullptr;
+  if (!fp) return false;
   std::uint32_t sw[2];
   std::memcpy(sw, fp + kFpxSwOffset, sizeof sw);
   std::size_t fp_size = sw[0] == kFpXstateMagic1 ? sw[1] : 512;
-  if (fp_size < 512 || fp_size > 64 * 1024) return nullptr;
+  if (fp_size < 512 || fp_size > 64 * 1024) return false;
   std::size_t need = kRedZone + fp_size + 64 + kUcontextKernelSize + 16 + kSwitchFrame + kResumeStackRoom;
-  if (sp - lo < need) return nullptr;  // too close to the guard page
-  if (!frames_allow(uc)) return nullptr;
+  if (sp - lo < need) return false;  // too close to the guard page
+  at = {sp, fp, fp_size};
+  return true;
+}
 
-  // Safe point. Lay out the resume frame (arch/x86_64/preempt.S).
-  std::uintptr_t top = sp - kRedZone;
-  std::uintptr_t fp_copy = (top - fp_size) & ~std::uintptr_t{63};
+// Copies the kernel's signal frame (ucontext and XSAVE area) below the
+// interrupted red zone (the picture in arch/x86_64/preempt.S); returns the
+// copied ucontext's address, 16-byte aligned.
+std::uintptr_t copy_signal_frame(ucontext_t* uc, const Interrupted& at) noexcept {
+  std::uintptr_t top = at.sp - kRedZone;
+  std::uintptr_t fp_copy = (top - at.fp_size) & ~std::uintptr_t{63};
   std::uintptr_t uc_copy = (fp_copy - kUcontextKernelSize) & ~std::uintptr_t{15};
-  std::uintptr_t frame = uc_copy - kSwitchFrame;
-  std::memcpy(reinterpret_cast<void*>(fp_copy), fp, fp_size);
+  std::memcpy(reinterpret_cast<void*>(fp_copy), at.fp, at.fp_size);
   std::memcpy(reinterpret_cast<void*>(uc_copy), uc, kUcontextKernelSize);
   reinterpret_cast<ucontext_t*>(uc_copy)->uc_mcontext.fpregs = reinterpret_cast<fpregset_t>(fp_copy);
+  return uc_copy;
+}
+
+// The resume frame (G's new context) if m's G is at a safe point, else null.
+arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
+  Interrupted at;
+  if (!interruptible(m, uc, at)) return nullptr;
+  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  if (Kind k = classify(pc); k == Kind::runtime || k == Kind::bottom) return nullptr;  // cheap test before unwinding
+  if (!frames_allow(uc, false)) return nullptr;
+
+  // Safe point. Lay out the resume frame (arch/x86_64/preempt.S).
+  std::uintptr_t uc_copy = copy_signal_frame(uc, at);
+  std::uintptr_t frame = uc_copy - kSwitchFrame;
   auto* words = reinterpret_cast<std::uint64_t*>(frame);
   std::memset(words, 0, kSwitchFrame);
   std::uint32_t mxcsr = 0;
@@ -280,10 +318,114 @@ arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
   return reinterpret_cast<arch::Context>(frame);
 }
 
+// System calls the trampoline must not make in the interrupted code's
+// place: ones that read the caller's stack pointer or return address
+// (rt_sigreturn, clone, fork...), never return (exit, execve), or change
+// what rt_sigreturn of the copy restores afterwards (the signal mask and
+// the alternate signal stack come back from the copied ucontext).
+bool reissue_denied(long nr) noexcept {
+  switch (nr) {
+    case SYS_rt_sigreturn:
+    case SYS_clone:
+#ifdef SYS_clone3
+    case SYS_clone3:
+#endif
+    case SYS_fork:
+    case SYS_vfork:
+    case SYS_execve:
+    case SYS_execveat:
+    case SYS_exit:
+    case SYS_exit_group:
+    case SYS_sigaltstack:
+    case SYS_rt_sigprocmask:
+      return true;
+    default:
+      return nr < 0;
+  }
+}
+
+// Calls a signal ends with EINTR (not restarted) that the trampoline can
+// resume with the time they have left (syscall.cpp, resume_args).
+bool resumable_after_eintr(long nr) noexcept {
+  switch (nr) {
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_poll:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The interrupted thread has just returned EINTR from the very call sysmon
+// saw it blocked in, and that call can be resumed: same return address,
+// same arguments, the `syscall` instruction right before.
+bool eintr_from_blocked_call(const BlockedCall& call, const ucontext_t* uc) noexcept {
+  const greg_t* r = uc->uc_mcontext.gregs;
+  auto pc = static_cast<std::uintptr_t>(r[REG_RIP]);
+  if (call.nr < 0 || !resumable_after_eintr(call.nr) || call.pc != pc || (pc & 4095) < 2 ||
+      r[REG_RAX] != -EINTR)
+    return false;
+  const auto* insn = reinterpret_cast<const unsigned char*>(pc - 2);
+  if (insn[0] != 0x0f || insn[1] != 0x05) return false;
+  const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+  for (int i = 0; i < 6; ++i)
+    if (static_cast<std::uint64_t>(r[regs[i]]) != call.args[i]) return false;
+  return true;
+}
+
+// An unannotated system call sysmon saw blocking (preempt.hpp, "Unannotated
+// system calls"): if m's G is about to make one (the interrupted RIP is at a
+// `syscall` instruction: the kernel rewound a restartable call there for
+// SA_RESTART, or the signal came just before it), or has just had a
+// resumable sleep or poll ended with EINTR by this signal, from a place
+// where the call may be made from another frame, copies the signal frame
+// onto the G's stack and points the kernel's ucontext at
+// goro_syscall_trampoline, which makes the call inside
+// enter_blocking/exit_blocking and then resumes the copy.
+bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
+  G* g = m->curg;
+  // A G locked by lock_os_thread keeps its P across blocking() anyway
+  // (syscall.cpp): nothing to gain. A preemption lock is released by it.
+  if (g && m->locked_g && !g->preempt_locked) return false;
+  Interrupted at;
+  if (!interruptible(m, uc, at)) return false;
+  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  const BlockedCall call = m->blocked_call;
+  long resume_nr = -1;
+  if (eintr_from_blocked_call(call, uc)) {
+    resume_nr = call.nr;
+  } else {
+    if ((pc & 4095) == 4095) return false;  // the instruction would straddle a page; never the case for one that ran
+    const auto* insn = reinterpret_cast<const unsigned char*>(pc);
+    if (insn[0] != 0x0f || insn[1] != 0x05) return false;  // `syscall`
+    if (reissue_denied(static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]))) return false;
+  }
+  if (Kind k = classify(pc, true); k == Kind::runtime || k == Kind::bottom) return false;
+  if (!frames_allow(uc, true)) return false;
+  std::uintptr_t uc_copy = copy_signal_frame(uc, at);
+  m->resume_call = false;
+  if (resume_nr >= 0) {
+    // Present the copy as a rewound call, for the trampoline to resume.
+    auto* copy = reinterpret_cast<ucontext_t*>(uc_copy);
+    copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(resume_nr);
+    copy->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(pc - 2);
+    m->resume_call = true;
+  }
+  // The handler returns into the trampoline, on the G's stack at the copy.
+  uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&goro_syscall_trampoline));
+  uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(uc_copy);
+  return true;
+}
+
 void on_sigurg(int sig, siginfo_t* info, void* ctx) {
   int saved_errno = errno;
   M* m = current_m();
-  if (!m || !m->preempt_req.exchange(false, std::memory_order_acquire)) {
+  const bool handoff = m && m->syscall_req.exchange(false, std::memory_order_acquire);
+  const bool preempt = m && m->preempt_req.exchange(false, std::memory_order_acquire);
+  if (!handoff && !preempt) {
     // Not ours (out-of-band socket data, or another thread): whoever had it.
     if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction) {
       g_previous.sa_sigaction(sig, info, ctx);
@@ -296,7 +438,12 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
   if (m->in_preempt) return;  // SA_NODEFER: a second request while we decide
   m->in_preempt = true;
   auto* uc = static_cast<ucontext_t*>(ctx);
-  arch::Context resume = try_preempt(m, uc);
+  if (handoff && try_syscall_handoff(m, uc)) {
+    m->in_preempt = false;
+    errno = saved_errno;
+    return;  // into goro_syscall_trampoline
+  }
+  arch::Context resume = preempt ? try_preempt(m, uc) : nullptr;
   m->in_preempt = false;
   if (!resume) {
     errno = saved_errno;

@@ -33,6 +33,58 @@
 // lock_os_thread) releases that lock (release_preempt_lock). Each
 // preemption with other work pending thus costs two M hand-offs.
 //
+// Unannotated system calls (a plain read() in a goroutine, as third-party
+// code does): sysmon sees the M's thread CPU clock stand still while its
+// goroutine runs, confirms the thread sleeps in the kernel (blocked.hpp) and
+// sends SIGURG with M::syscall_req (request_syscall_handoff). The handler
+// is installed with SA_RESTART (as it was for preemption alone: a SIGURG
+// that finds no safe point must not turn a goroutine's blocking read into
+// EINTR), so the kernel rewinds a restartable call it interrupts
+// (read, write, futex, accept, wait4...) to its `syscall` instruction with
+// RAX back to the call's number: from there the thread is about to make
+// system call RAX(rdi, rsi, rdx, r10, r8, r9). If the G is at such an
+// instruction, at a point that passes the safe-point tests above except that
+// frames outside the main executable (libc, other libraries) are allowed,
+// and the call is not one that depends on its caller's frame or on what
+// rt_sigreturn restores (reissue_denied: rt_sigreturn, clone, fork, execve,
+// exit, sigaltstack, rt_sigprocmask...), the handler copies the signal
+// frame as above and returns into goro_syscall_trampoline
+// (arch/x86_64/preempt.S) on the G's stack instead. That makes the call
+// inside enter_blocking/exit_blocking (syscall.cpp, goro_implicit_syscall),
+// so sysmon's retake hands the P off after 20 us and other goroutines run;
+// then it stores the result where the `syscall` instruction would have
+// (RAX; RCX and R11 as the instruction leaves them; RIP after it) and
+// rt_sigreturns the copy. Registers, vector state, mask and errno come
+// back bit-exact: to the caller the call just took long. The G never
+// leaves the thread (libc keeps per-thread state across the call, such as
+// the cancellation type): if no P is free when the call returns, it is
+// locked to its M like a preempted G.
+//
+// Calls the signal ends with EINTR instead of a restart: for nanosleep,
+// clock_nanosleep, poll, epoll_wait and epoll_pwait, sysmon also reads the
+// call from /proc/self/task/TID/syscall (number, arguments, return
+// address) into M::blocked_call; a handler that finds that very call just
+// returned -EINTR (same RIP, registers and `syscall` before it) hands it off
+// as a rewound one, and the trampoline resumes it: a relative sleep with a
+// `rem` pointer for the remainder the kernel wrote there, anything else
+// (absolute sleeps, sleeps without `rem`, poll and epoll timeouts) as it
+// was, so those last a millisecond or two longer than asked, never less.
+// Other such calls (select, ppoll, reads with SO_RCVTIMEO...) return EINTR
+// to their caller, as Go's preemption signal makes them do, and are not
+// handed off; sysmon backs off while their G stays blocked.
+//
+// Runtime code runs on the thread while its libc frames are suspended in
+// the call (the hand-off, and g0 while the G waits for a P): it takes no
+// libc lock but the allocator's and the thread library's, when g0 starts a
+// new M (wakep). A libc routine does not hold those across a blocking
+// system call; the one window is a request that finds the thread, no
+// longer blocked, at a `syscall` inside such a routine (sysmon's reading
+// went stale in the microseconds before the signal, and the thread was
+// interrupted exactly at a `syscall` instruction). A resumed EINTR call
+// also swallows an EINTR that one of the program's own signals caused at
+// the same moment. Off wherever preemption is: Options::preempt false
+// (sysmon sends no request) and the builds below.
+//
 // Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
 // see the note in preempt.cpp), the Boost.Context switch backend (the resume
 // frame is a goro_switch frame), ThreadSanitizer builds (TSan defers
@@ -51,6 +103,9 @@ void preempt_init() noexcept;
 bool preempt_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;
+// Asks m to hand its P off for the system call its goroutine is blocked in
+// (sysmon, when it saw the thread asleep in the kernel). False if m is gone.
+bool request_syscall_handoff(Sched* s, M* m) noexcept;
 
 // No asynchronous preemption of the current M while alive.
 class NoPreempt {

@@ -28,7 +28,10 @@
 //    `syscall` state by goro::blocking (syscall.cpp: whoever CASes a P out
 //    of that state owns it) and preempts long-running Gs with SIGURG
 //    (preempt.hpp); a preempted G is locked to its M until its next
-//    voluntary switch, and resumes there.
+//    voluntary switch, and resumes there. A G blocked in a system call
+//    without goro::blocking gets the same SIGURG, whose handler makes the
+//    call again inside enter_blocking/exit_blocking (preempt.hpp,
+//    "Unannotated system calls"), so its P is retaken like any other.
 //
 // Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
 // context switch. Channel and sync locks (later layers) are taken before
@@ -130,6 +133,12 @@ struct Sched {
   std::atomic<std::uint64_t> syscall_handoffs{0};  // Ps retaken from a system call by sysmon
   std::atomic<std::uint64_t> preemptions{0};       // goroutines stopped by SIGURG
   std::atomic<std::uint64_t> preempt_requests{0};  // SIGURGs sysmon sent (some find no safe point)
+  // Unannotated blocking system calls: SIGURGs sysmon sent to Ms it saw
+  // blocked in the kernel, and the calls the handler turned into blocking()
+  // ones (preempt.hpp, "Unannotated system calls"). Their P hand-offs count
+  // in syscall_handoffs.
+  std::atomic<std::uint64_t> implicit_syscall_requests{0};
+  std::atomic<std::uint64_t> implicit_syscalls{0};
 
   Sysmon sysmon;  // sysmon.hpp
 };

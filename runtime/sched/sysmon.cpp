@@ -3,6 +3,7 @@
 
 #include "runtime/net/poller.hpp"
 
+#include "runtime/sched/blocked.hpp"
 #include "runtime/sched/internal.hpp"
 #include "runtime/sched/preempt.hpp"
 
@@ -32,12 +33,23 @@ constexpr std::int64_t kMaxDelay = 10'000'000;    // 10 ms
 constexpr std::int64_t kRetakeAfter = 20'000;     // a syscall older than one tick
 constexpr std::int64_t kPollEvery = 10'000'000;   // network poll if nobody did for 10 ms
 constexpr std::int64_t kResignal = 1'000'000;     // SIGURG again at most every 1 ms (half a slice if shorter)
+constexpr std::int64_t kStillFor = 20'000;        // a CPU clock standing still this long: blocked?
+constexpr std::int64_t kBusyDelay = 1'000'000;    // longest tick while goroutines run (hand-off latency)
+constexpr std::int64_t kHandoffRetryMax = 64'000'000;  // back-off between refused hand-off requests
 
 // What sysmon last saw of one M (indexed by M::id); sysmon-private.
 struct MRecord {
   std::uint32_t seq = 0;
   std::int64_t since = 0;        // when seq was first seen
   std::int64_t last_signal = 0;
+  // Unannotated system calls: the thread's CPU clock at the last sample
+  // (-1: none for this seq), when it was read, and when a refused hand-off
+  // request may be repeated (the retry delay doubles while the same G stays
+  // blocked where the handler cannot hand it off, e.g. in nanosleep).
+  std::int64_t cpu_ns = -1;
+  std::int64_t cpu_at = 0;
+  std::int64_t handoff_next = 0;
+  std::int64_t handoff_retry = kResignal;
 };
 
 struct Round {
@@ -69,7 +81,30 @@ int retake_syscalls(Sched* s, std::int64_t now) noexcept {
   return acted;
 }
 
-// Asks Ms whose goroutine has run longer than the time slice to preempt it.
+// Unannotated blocking (preempt.hpp): m has run the same goroutine since the
+// last round. If its thread's CPU clock has not moved across kStillFor and
+// the thread sleeps in the kernel (blocked.hpp), ask its SIGURG handler to
+// hand the system call off. One clock read per running M per round; /proc
+// only when the clock stood still.
+int check_blocked(Sched* s, M* m, MRecord& r, std::int64_t now) noexcept {
+  int tid = m->tid.load(std::memory_order_acquire);
+  if (tid == 0) return 0;
+  std::int64_t prev = r.cpu_ns, prev_at = r.cpu_at;
+  r.cpu_ns = thread_cpu_ns(tid);
+  r.cpu_at = now;
+  if (prev < 0 || r.cpu_ns != prev) return 0;
+  r.cpu_at = prev_at;  // still since then
+  if (now - prev_at < kStillFor || now < r.handoff_next || !thread_asleep(tid)) return 0;
+  r.handoff_next = now + r.handoff_retry;
+  r.handoff_retry = std::min(2 * r.handoff_retry, kHandoffRetryMax);
+  BlockedCall call;
+  thread_syscall(tid, call);  // for a call the signal will end with EINTR
+  m->blocked_call = call;  // published by request_syscall_handoff's release store
+  return request_syscall_handoff(s, m) ? 1 : 0;
+}
+
+// Asks Ms whose goroutine has run longer than the time slice to preempt it,
+// and Ms whose goroutine blocks in an unannotated system call to hand it off.
 int request_preemptions(Sched* s, std::int64_t now, std::vector<M*>& ms, std::vector<MRecord>& recs, bool& running) noexcept {
   s->lock.lock();
   ms.assign(s->all_ms.begin(), s->all_ms.end());
@@ -85,10 +120,15 @@ int request_preemptions(Sched* s, std::int64_t now, std::vector<M*>& ms, std::ve
       r.seq = seq;
       r.since = now;
       r.last_signal = 0;
+      r.cpu_ns = -1;
+      r.handoff_next = 0;
+      r.handoff_retry = kResignal;
       running |= (seq & 1u) != 0;
+      if (preempt && (seq & 1u) != 0) check_blocked(s, m, r, now);  // the first sample
       continue;
     }
     running = true;
+    if (preempt) acted += check_blocked(s, m, r, now);
     if (!preempt || now - r.since < slice || now - r.last_signal < std::min(kResignal, slice / 2)) continue;
     r.last_signal = now;
     if (preempt_m(s, m)) ++acted;
@@ -141,9 +181,11 @@ void* sysmon_main(void* arg) noexcept {
     acted += request_preemptions(s, now, ms, recs, running);
     idle = acted ? 0 : idle + 1;
     // While goroutines run, look often enough to catch a slice's end within
-    // a fifth of a slice.
+    // a fifth of a slice, and a goroutine blocked in an unannotated system
+    // call within a millisecond or two (its P does nothing meanwhile).
     if (running && s->config.preempt) {
       std::int64_t cap = static_cast<std::int64_t>(s->config.time_slice.count()) * 1000 / 5;
+      if (preempt_supported()) cap = std::min(cap, kBusyDelay);
       if (cap < kMinDelay) cap = kMinDelay;
       if (delay > cap) delay = cap;
     }

@@ -4,11 +4,15 @@
 //    and hands it to another M (syscall.cpp has the other half);
 //  - asks an M whose goroutine has run longer than Config::time_slice to
 //    preempt it (SIGURG, preempt.hpp);
+//  - asks an M whose goroutine sits blocked in a system call nobody wrapped
+//    in goro::blocking (its thread's CPU clock stood still, blocked.hpp) to
+//    hand that call off (SIGURG, preempt.hpp "Unannotated system calls");
 //  - polls the network when nobody has for 10 ms (a hook the poller fills in).
 //
 // Cadence: every 20 us while something happens, doubling after 50 quiet
-// rounds up to 10 ms (time_slice/5 while goroutines run and preemption is on,
-// so a spinner is seen soon after its slice ends). When every P is idle the
+// rounds up to 10 ms (time_slice/5 and at most 1 ms while goroutines run and
+// preemption is on, so a spinner is seen soon after its slice ends and a
+// goroutine blocked in the kernel within a millisecond or two). When every P is idle the
 // runtime has nothing to watch: sysmon sleeps on a futex with no timeout and
 // an idle process burns no CPU. acquirep() wakes it (sysmon_wake) whenever a P
 // leaves the idle list, which is the only way work can start again.
