@@ -10,6 +10,24 @@
 
 namespace goro::sched {
 
+namespace {
+
+// Reads /proc/self/task/TID/<name> into buf as a NUL-terminated string;
+// false if the thread is gone or the file is empty.
+bool read_task_file(int tid, const char* name, char* buf, std::size_t size) noexcept {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  return true;
+}
+
+}  // namespace
+
 std::int64_t thread_cpu_ns(int tid) noexcept {
   // The kernel's encoding of a per-thread CPU clock (glibc's
   // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)): a tid rather than a pthread_t,
@@ -21,15 +39,8 @@ std::int64_t thread_cpu_ns(int tid) noexcept {
 }
 
 bool thread_asleep(int tid) noexcept {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   char buf[512];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
+  if (!read_task_file(tid, "stat", buf, sizeof buf)) return false;
   // "tid (comm) S ...": comm may itself contain ") ", so the state follows
   // the last ')'.
   const char* paren = std::strrchr(buf, ')');
@@ -38,15 +49,8 @@ bool thread_asleep(int tid) noexcept {
 }
 
 bool thread_syscall(int tid, BlockedCall& call) noexcept {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   char buf[256];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
+  if (!read_task_file(tid, "syscall", buf, sizeof buf)) return false;
   // "nr arg1 ... arg6 sp pc" (hex after nr); "running" or "-1 sp pc" when
   // it is in no system call.
   char* p = buf;

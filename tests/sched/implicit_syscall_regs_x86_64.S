@@ -13,30 +13,14 @@
  *   out[97] rax (the read's result)              out[98] the expected rcx
  * Named without a goro prefix: the handler must treat it as user code.
  */
+#include "regs_frame_x86_64.h"
         .text
         .globl  test_syscall_read
         .type   test_syscall_read, @function
         .p2align 4
 test_syscall_read:
         .cfi_startproc
-        pushq   %rbx
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %rbx, 0
-        pushq   %rbp
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %rbp, 0
-        pushq   %r12
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r12, 0
-        pushq   %r13
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r13, 0
-        pushq   %r14
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r14, 0
-        pushq   %r15
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r15, 0
+        PROBE_PUSH_CALLEE_SAVED
         pushq   %rcx                    /* out, at 32(%rsp) below */
         .cfi_adjust_cfa_offset 8
         subq    $32, %rsp               /* 8: caller's MXCSR, 16: scratch, 24: result */
@@ -178,24 +162,7 @@ test_syscall_read:
         vzeroupper
         addq    $40, %rsp
         .cfi_adjust_cfa_offset -40
-        popq    %r15
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r15
-        popq    %r14
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r14
-        popq    %r13
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r13
-        popq    %r12
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r12
-        popq    %rbp
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %rbp
-        popq    %rbx
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %rbx
+        PROBE_POP_CALLEE_SAVED
         ret
         .cfi_endproc
         .size   test_syscall_read, .-test_syscall_read

@@ -6,6 +6,7 @@
 // the function of its request, and the channel totals exact. A watchdog
 // aborts after 120 s. Sized by GORO_STRESS_SCALE.
 #include "tests/sched/support.hpp"
+#include "tests/support/load.hpp"
 #include "tests/support/stress.hpp"
 
 #include "runtime/sched/preempt.hpp"
@@ -26,15 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-__attribute__((noinline)) std::uint64_t churn(std::uint64_t x, long n) {
-  for (long i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-  }
-  return x;
-}
 
 // Plain libc calls, as third-party code makes them: no goro::blocking.
 bool read_full(int fd, void* buf, std::size_t n) {
@@ -70,14 +62,7 @@ TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
     if (!sched::preempt_supported())
       GTEST_SKIP() << "no hand-off of unannotated calls in this build: the ping-pong would hold every P";
   }
-  std::atomic<bool> finished{false};
-  std::thread watchdog([&] {
-    for (int i = 0; i < 1200 && !finished.load(); ++i) std::this_thread::sleep_for(100ms);
-    if (!finished.load()) {
-      std::fprintf(stderr, "ImplicitSyscallStress: no progress in 120 s\n");
-      std::abort();
-    }
-  });
+  Watchdog watchdog("ImplicitSyscallStress", 120s);
   constexpr int kPairs = 3, kSpinners = 2, kStages = 3;
   const long rounds = 60L * stress_scale();
   constexpr long kItems = 5000;
@@ -93,7 +78,7 @@ TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
   std::uint64_t handed_off = 0;
   goro::run([&] {
     std::uint64_t before = sched::current_sched()->implicit_syscalls.load();
-    Latch done(2 * kPairs + kSpinners + kStages + 1);
+    Latch done(2 * kPairs + kSpinners);
     std::atomic<bool> stop{false};
     for (int i = 0; i < kPairs; ++i) {
       goro::go([&, i] {  // asks
@@ -129,35 +114,13 @@ TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
         done.count_down();
       });
     }
-    std::vector<goro::Chan<long>> chans;
-    for (int s = 0; s <= kStages; ++s) chans.emplace_back(s % 2 ? 0 : 8);
-    goro::go([&] {
-      for (long v = 1; v <= kItems; ++v) chans[0].send(v);
-      chans[0].close();
-      done.count_down();
-    });
-    for (int s = 0; s < kStages; ++s) {
-      goro::go([&, s] {
-        while (auto v = chans[s].recv()) chans[s + 1].send(*v + 1);
-        chans[s + 1].close();
-        done.count_down();
-      });
-    }
-    long sum = 0, count = 0;
-    while (auto v = chans[kStages].recv()) {
-      sum += *v;
-      ++count;
-    }
-    EXPECT_EQ(count, kItems);
-    EXPECT_EQ(sum, kItems * (kItems + 1) / 2 + kItems * kStages);
+    run_adder_pipeline(kStages, kItems, 8, [](long) {});
     // The spinners stop once the ping-pong is over.
     while (exchanged.load() < kPairs * rounds) goro::sleep(1ms);
     stop = true;
     done.wait();
     handed_off = sched::current_sched()->implicit_syscalls.load() - before;
   }, {.procs = GetParam(), .time_slice = std::chrono::microseconds(500)});
-  finished = true;
-  watchdog.join();
   for (PairPipes& p : pipes) {
     for (int fd : {p.ping[0], p.ping[1], p.pong[0], p.pong[1]}) close(fd);
   }

@@ -12,6 +12,7 @@
  * out[0..127].
  * Named without a goro prefix: the preemption handler must treat them as user code.
  */
+#include "regs_frame_x86_64.h"
         .section .rodata
         .p2align 6
 lane_add:
@@ -22,24 +23,7 @@ lane_add:
         .p2align 4
 test_regs_spin:
         .cfi_startproc
-        pushq   %rbx
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %rbx, 0
-        pushq   %rbp
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %rbp, 0
-        pushq   %r12
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r12, 0
-        pushq   %r13
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r13, 0
-        pushq   %r14
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r14, 0
-        pushq   %r15
-        .cfi_adjust_cfa_offset 8
-        .cfi_rel_offset %r15, 0
+        PROBE_PUSH_CALLEE_SAVED
         pushq   %rdx
         .cfi_adjust_cfa_offset 8
         subq    $8, %rsp
@@ -284,24 +268,7 @@ test_regs_spin:
         vzeroupper
         addq    $16, %rsp
         .cfi_adjust_cfa_offset -16
-        popq    %r15
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r15
-        popq    %r14
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r14
-        popq    %r13
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r13
-        popq    %r12
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %r12
-        popq    %rbp
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %rbp
-        popq    %rbx
-        .cfi_adjust_cfa_offset -8
-        .cfi_restore %rbx
+        PROBE_POP_CALLEE_SAVED
         ret
         .cfi_endproc
         .size   test_regs_spin, .-test_regs_spin

@@ -5,6 +5,7 @@
 // checksum, and liveness (a watchdog aborts after 120 s). Sized by
 // GORO_STRESS_SCALE.
 #include "tests/sched/support.hpp"
+#include "tests/support/load.hpp"
 #include "tests/support/stress.hpp"
 
 #include "runtime/sched/preempt.hpp"
@@ -22,33 +23,15 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// A pure loop with a private checksum: a preemption that lost or mixed up
-// registers would (very likely) break the recomputation at the end.
-__attribute__((noinline)) std::uint64_t churn(std::uint64_t x, long n) {
-  for (long i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-  }
-  return x;
-}
-
 class PreemptStress : public Procs {};
 
 TEST_P(PreemptStress, SpinnersBlockersAndChannels) {
-  std::atomic<bool> finished{false};
-  std::thread watchdog([&] {
-    for (int i = 0; i < 1200 && !finished.load(); ++i) std::this_thread::sleep_for(100ms);
-    if (!finished.load()) {
-      std::fprintf(stderr, "PreemptStress: no progress in 120 s\n");
-      std::abort();
-    }
-  });
+  Watchdog watchdog("PreemptStress", 120s);
   const auto duration = 1500ms * stress_scale();
   goro::run([&] {
     constexpr int kSpinners = 4, kBlockers = 4, kStages = 4;
     constexpr long kItems = 20000;
-    Latch done(kSpinners + kBlockers + kStages + 1);
+    Latch done(kSpinners + kBlockers);
     auto end = Clock::now() + duration;
     std::atomic<int> bad_checksums{0};
     std::atomic<long> blocking_calls{0};
@@ -79,32 +62,10 @@ TEST_P(PreemptStress, SpinnersBlockersAndChannels) {
         done.count_down();
       });
     }
-    // A pipeline: source -> kStages adders -> sink.
-    std::vector<goro::Chan<long>> chans;
-    for (int s = 0; s <= kStages; ++s) chans.emplace_back(s % 2 ? 0 : 16);
-    goro::go([&] {
-      for (long v = 1; v <= kItems; ++v) chans[0].send(v);
-      chans[0].close();
-      done.count_down();
+    run_adder_pipeline(kStages, kItems, 16, [](long v) {
+      if (v % 97 == 0) churn(static_cast<std::uint64_t>(v), 20000);  // some spinning mid-pipeline
     });
-    for (int s = 0; s < kStages; ++s) {
-      goro::go([&, s] {
-        while (auto v = chans[s].recv()) {
-          if (*v % 97 == 0) churn(static_cast<std::uint64_t>(*v), 20000);  // some spinning mid-pipeline
-          chans[s + 1].send(*v + 1);
-        }
-        chans[s + 1].close();
-        done.count_down();
-      });
-    }
-    long sum = 0, count = 0;
-    while (auto v = chans[kStages].recv()) {
-      sum += *v;
-      ++count;
-    }
     done.wait();
-    EXPECT_EQ(count, kItems);
-    EXPECT_EQ(sum, kItems * (kItems + 1) / 2 + kItems * kStages);
     EXPECT_EQ(bad_checksums.load(), 0);
     goro::Stats st = goro::stats();
     std::printf("procs %d: %llu preemptions, %llu syscall hand-offs, %ld blocking calls\n", goro::gomaxprocs(0),
@@ -117,8 +78,6 @@ TEST_P(PreemptStress, SpinnersBlockersAndChannels) {
       EXPECT_GE(blocking_calls.load(), 1);
     }
   }, {.procs = GetParam(), .time_slice = std::chrono::microseconds(500)});
-  finished = true;
-  watchdog.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Sched, PreemptStress, ::testing::Values(1, 2, 8), procs_name);

@@ -4,6 +4,7 @@
 // vector registers and its red zone intact. Options::preempt = false turns
 // it off.
 #include "tests/sched/support.hpp"
+#include "tests/support/load.hpp"
 
 #include "runtime/sched/preempt.hpp"
 #include "tests/sched/preempt_regs.hpp"
@@ -187,14 +188,7 @@ class PreemptProcs : public Procs {};
 
 TEST_P(PreemptProcs, MallocAndPrintfUnderPreemption) {
   SKIP_WITHOUT_PREEMPTION();
-  std::atomic<bool> finished{false};
-  std::thread watchdog([&] {
-    for (int i = 0; i < 600 && !finished.load(); ++i) std::this_thread::sleep_for(100ms);
-    if (!finished.load()) {
-      std::fprintf(stderr, "MallocAndPrintfUnderPreemption: no progress in 60 s (deadlock?)\n");
-      std::abort();
-    }
-  });
+  Watchdog watchdog("MallocAndPrintfUnderPreemption: deadlock?", 60s);
   goro::run([] {
     std::FILE* null = std::fopen("/dev/null", "w");
     ASSERT_NE(null, nullptr);
@@ -238,8 +232,6 @@ TEST_P(PreemptProcs, MallocAndPrintfUnderPreemption) {
     EXPECT_EQ(corrupt.load(), 0);
     EXPECT_GE(n, 10u) << "the hammering goroutines were hardly preempted";
   }, {.procs = GetParam(), .time_slice = std::chrono::microseconds(200)});
-  finished = true;
-  watchdog.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Sched, PreemptProcs, ::testing::Values(1, 2, 8), procs_name);
