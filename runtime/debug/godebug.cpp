@@ -21,6 +21,12 @@ GoDebug parse_godebug(const char* spec) noexcept {
         d.schedtrace_ms = value > 3'600'000 ? 3'600'000 : static_cast<int>(value);
       else if (name_len == 7 && std::strncmp(p, "dumpall", 7) == 0)
         d.dumpall = value != 0;
+      else if (name_len == 14 && std::strncmp(p, "preemptmodules", 14) == 0) {
+        std::size_t n = static_cast<std::size_t>(end - (eq + 1));
+        if (n >= sizeof d.preempt_modules) n = 0;  // too long: ignored rather than cut
+        std::memcpy(d.preempt_modules, eq + 1, n);
+        d.preempt_modules[n] = '\0';
+      }
     }
     p = *end ? end + 1 : end;
   }

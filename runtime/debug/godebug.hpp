@@ -7,6 +7,12 @@
 //                  (schedtrace.cpp)
 //   dumpall=1      goroutine dumps print every goroutine in full, however
 //                  many there are (dump.cpp)
+//   preemptmodules=A:B
+//                  shared objects (file names, e.g. libgame.so) whose code
+//                  asynchronous preemption may stop, besides the main
+//                  executable (preempt.cpp). Only libraries that take no
+//                  locks of their own belong here: never libc, libstdc++ or
+//                  the loader.
 //
 // Unknown names are ignored, as Go does.
 #pragma once
@@ -16,6 +22,7 @@ namespace goro::debug {
 struct GoDebug {
   int schedtrace_ms = 0;  // 0: off
   bool dumpall = false;
+  char preempt_modules[256] = {};  // colon-separated file names; empty: none
 };
 
 // Parses `spec` (a GORODEBUG value); exposed for tests.

@@ -4,6 +4,8 @@
 
 #include "runtime/sched/internal.hpp"
 
+#include "runtime/debug/godebug.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -105,6 +107,7 @@ struct Range {
 
 struct CodeMap {
   std::uintptr_t exe_lo = 0, exe_hi = 0;  // the main executable's text (one span)
+  std::vector<Range> extra;               // GORODEBUG=preemptmodules: their text, all user code
   std::vector<Range> runtime;             // sorted by lo; runtime and entry functions
   bool ok = false;
 };
@@ -153,8 +156,45 @@ int find_exe(dl_phdr_info* info, std::size_t, void* out) {
   return 1;
 }
 
+// The executable text of the shared objects GORODEBUG=preemptmodules names
+// (by file name), as user code. goro's own library is never one of them.
+struct ExtraModules {
+  const char* names;  // colon-separated
+  std::vector<Range>* out;
+};
+
+bool names_module(const char* list, const char* path) noexcept {
+  const char* base = std::strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (!*base || starts_with(base, "libgoro")) return false;
+  const std::size_t len = std::strlen(base);
+  for (const char* p = list; *p;) {
+    const char* end = std::strchr(p, ':');
+    if (!end) end = p + std::strlen(p);
+    if (static_cast<std::size_t>(end - p) == len && std::strncmp(p, base, len) == 0) return true;
+    p = *end ? end + 1 : end;
+  }
+  return false;
+}
+
+int find_extra(dl_phdr_info* info, std::size_t, void* arg) {
+  auto* want = static_cast<ExtraModules*>(arg);
+  if (!info->dlpi_name || !names_module(want->names, info->dlpi_name)) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+    std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    want->out->push_back({lo, lo + ph.p_memsz, Kind::user});
+  }
+  return 0;
+}
+
 // Reads the executable's .symtab once, at start (never in the handler).
 bool build_code_map(CodeMap& map) {
+  if (const char* names = debug::godebug().preempt_modules; *names) {
+    ExtraModules want{names, &map.extra};
+    dl_iterate_phdr(&find_extra, &want);
+  }
   std::uintptr_t exe[3] = {0, 0, 0};
   dl_iterate_phdr(&find_exe, exe);
   if (exe[2] == 0) return false;
@@ -201,11 +241,16 @@ bool build_code_map(CodeMap& map) {
 }
 
 // user / runtime / entry for a code address; runtime for anything outside
-// the main executable (libc, libstdc++, the loader: never a safe point),
+// the main executable (libc, libstdc++, the loader: never a safe point) and
+// the shared objects GORODEBUG=preemptmodules names,
 // unless `foreign_ok` (a system call handed off stays on its thread and runs
 // no other goroutine there, so libc frames may stay where they are).
 Kind classify(std::uintptr_t pc, bool foreign_ok = false) noexcept {
-  if (pc < g_map.exe_lo || pc >= g_map.exe_hi) return foreign_ok ? Kind::user : Kind::runtime;
+  if (pc < g_map.exe_lo || pc >= g_map.exe_hi) {
+    for (const Range& m : g_map.extra)
+      if (pc >= m.lo && pc < m.hi) return Kind::user;
+    return foreign_ok ? Kind::user : Kind::runtime;
+  }
   const std::vector<Range>& r = g_map.runtime;
   std::size_t lo = 0, hi = r.size();
   while (lo < hi) {  // the last range starting at or below pc

@@ -13,6 +13,9 @@
 //    executable and outside runtime functions (goro:: code compiled into the
 //    runtime, found by name in the executable's symbol table at start): so
 //    no libc lock, malloc arena, loader lock or runtime invariant is held.
+//    GORODEBUG=preemptmodules=libA.so:libB.so adds those shared objects'
+//    code (by file name, loaded at start; never goro's own library) for
+//    programs whose hot loops live in a library known to take no locks.
 //
 // Resume method (x86-64), documented with its invariants in
 // arch/x86_64/preempt.S: the kernel's signal frame (ucontext and the whole
