@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ucontext.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #include "arch/x86_64/frame.h"
@@ -154,9 +155,18 @@ void print_pc(std::FILE* out, std::uintptr_t pc) noexcept {
 
 }  // namespace
 
+// One thread symbolises at a time: libbacktrace reads the debug info
+// lazily, and two dumps doing so at once race inside it (TSan saw it, in
+// its line-table reader). Tried for a second, not waited for forever: a
+// SIGQUIT handler may have interrupted the holder on this very thread.
+std::atomic<bool> g_symbolising{false};
+
 void print_pcs(std::FILE* out, const std::uintptr_t* pcs, int n) noexcept {
+  bool locked = false;
+  for (int i = 0; i < 1000 && !(locked = !g_symbolising.exchange(true, std::memory_order_acquire)); ++i) usleep(1000);
   for (int i = 0; i < n; ++i) print_pc(out, pcs[i]);
   if (n == kMaxFrames) std::fputs("...additional frames elided...\n", out);
+  if (locked) g_symbolising.store(false, std::memory_order_release);
 }
 
 __attribute__((noinline)) int current_pcs(std::uintptr_t* pcs, int max, int skip, const char* after) noexcept {

@@ -204,6 +204,14 @@ INSTANTIATE_TEST_SUITE_P(, Dump, ::testing::Values(1, 2, 8), [](const auto& info
 class DumpRunning : public ::testing::TestWithParam<int> {};
 
 TEST_P(DumpRunning, ShowsTheTraceOfAGoroutineRunningOnAnotherThread) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan defers asynchronous signals until the thread next enters its
+  // runtime, which a spinning goroutine never does: its M cannot answer,
+  // and the dump falls back to "(running on another thread)".
+  GTEST_SKIP() << "ThreadSanitizer defers the trace request's signal";
+#endif
+  // Preemption off: the request works without it (ASan, Boost, AArch64
+  // builds have none), and the spinner stays on its M.
   goro::run([] {
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> spinner_id{0};
@@ -228,7 +236,7 @@ TEST_P(DumpRunning, ShowsTheTraceOfAGoroutineRunningOnAnotherThread) {
     EXPECT_THAT(d, Not(HasSubstr("(running on another thread)"))) << d;
     stop.store(true);
     done.wait();
-  }, {.procs = GetParam()});
+  }, {.procs = GetParam(), .preempt = false});
 }
 
 INSTANTIATE_TEST_SUITE_P(, DumpRunning, ::testing::Values(2, 8), [](const auto& info) {
@@ -263,7 +271,9 @@ TEST(DumpConcurrent, TwoDumpsAtOnceWhileOthersSpin) {
     dumpers.wait();  // each dump waits 100 ms at most: 4 s in all at worst
     stop.store(true);
     spinners.wait();
+#if !defined(__SANITIZE_THREAD__)  // TSan defers the requests' signal: no answer is promised there
     EXPECT_GT(named.load(), kDumpers * kDumps / 2);
+#endif
   }, {.procs = 6});
 }
 
