@@ -13,15 +13,21 @@
 //
 // The runtime is not stopped while the dump walks it (goro has no
 // stop-the-world): a G that wakes while it is being unwound may show a torn
-// trace. Waiting goroutines, the ones a dump is for, stay put.
+// trace. Waiting goroutines, the ones a dump is for, stay put. A goroutine
+// running on another M is unwound by that M, from a signal handler
+// (runtime/sched/tracereq.hpp): every such M is asked at once before the
+// dump prints, and one that does not answer within kRemoteTimeoutNs shows
+// "(running on another thread)".
 #include "runtime/debug/fatal.hpp"
 #include "runtime/debug/godebug.hpp"
 #include "runtime/debug/traceback.hpp"
 
 #include "runtime/sched/sched.hpp"
+#include "runtime/sched/tracereq.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 #include <unistd.h>
 #include <vector>
@@ -35,6 +41,7 @@ using sched::GStatus;
 constexpr std::size_t kFullDump = 100;       // up to this many goroutines: each one in full
 constexpr std::size_t kMaxUnwound = 100000;  // profile mode unwinds at most this many
 constexpr std::size_t kMaxGroups = 64;       // and prints this many distinct stacks
+constexpr std::int64_t kRemoteTimeoutNs = 100'000'000;  // for Ms to answer trace requests
 
 // The dump reads other goroutines' fields while they may change (goro has no
 // stop-the-world): deliberate, best-effort races, kept out of TSan's reports.
@@ -51,6 +58,7 @@ struct Snapshot {
   sched::WaitReason reason;
   std::int64_t wait_since_ns;
   void* context;
+  const sched::TraceRequest* remote = nullptr;  // its M's answer, when running on another M
 };
 
 const char* state_of(const Snapshot& s) noexcept {
@@ -71,6 +79,11 @@ void print_waited(std::FILE* out, std::int64_t waited_ns) noexcept {
 // runs on another M (no saved context to unwind).
 GORO_NO_TSAN int trace_of(const Snapshot& s, G* self, std::uintptr_t* pcs) noexcept {
   if (s.g == self) return current_pcs(pcs, kMaxFrames, 0, "dump_goroutines");  // from its caller on
+  if (s.remote) {
+    if (s.remote->n < 0) return -1;
+    std::copy(s.remote->pcs, s.remote->pcs + s.remote->n, pcs);
+    return s.remote->n;
+  }
   if (s.status != GStatus::waiting && s.status != GStatus::runnable) return -1;
   // It may have moved since the snapshot: unwind only if it still sits there.
   if (s.g->load_status() != s.status || s.g->context != s.context) return -1;
@@ -199,6 +212,20 @@ GORO_NO_TSAN void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
     if (locked) s->allg_lock.unlock();
     // Oldest first, like Go (goroutine 1 leads).
     std::sort(gs.begin(), gs.end(), [](const Snapshot& a, const Snapshot& b) { return a.id < b.id; });
+    // Goroutines running on other Ms: their Ms unwind them, all at once.
+    // The requests outlive every use of the snapshots that point at them.
+    std::size_t nrunning = 0;
+    for (const Snapshot& snap : gs) nrunning += snap.status == GStatus::running && snap.g != self;
+    std::unique_ptr<sched::TraceRequest[]> remote(nrunning ? new sched::TraceRequest[nrunning] : nullptr);
+    if (nrunning) {
+      std::size_t k = 0;
+      for (Snapshot& snap : gs) {
+        if (snap.status != GStatus::running || snap.g == self) continue;
+        remote[k].g = snap.g;
+        snap.remote = &remote[k++];
+      }
+      sched::request_traces(s, remote.get(), nrunning, kRemoteTimeoutNs);
+    }
     if (gs.size() <= kFullDump || godebug().dumpall) {
       for (const Snapshot& snap : gs) print_one(out, snap, self, now);
     } else {

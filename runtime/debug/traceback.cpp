@@ -24,6 +24,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <ucontext.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #include "arch/x86_64/frame.h"
@@ -153,9 +155,18 @@ void print_pc(std::FILE* out, std::uintptr_t pc) noexcept {
 
 }  // namespace
 
+// One thread symbolises at a time: libbacktrace reads the debug info
+// lazily, and two dumps doing so at once race inside it (TSan saw it, in
+// its line-table reader). Tried for a second, not waited for forever: a
+// SIGQUIT handler may have interrupted the holder on this very thread.
+std::atomic<bool> g_symbolising{false};
+
 void print_pcs(std::FILE* out, const std::uintptr_t* pcs, int n) noexcept {
+  bool locked = false;
+  for (int i = 0; i < 1000 && !(locked = !g_symbolising.exchange(true, std::memory_order_acquire)); ++i) usleep(1000);
   for (int i = 0; i < n; ++i) print_pc(out, pcs[i]);
   if (n == kMaxFrames) std::fputs("...additional frames elided...\n", out);
+  if (locked) g_symbolising.store(false, std::memory_order_release);
 }
 
 __attribute__((noinline)) int current_pcs(std::uintptr_t* pcs, int max, int skip, const char* after) noexcept {
@@ -203,6 +214,28 @@ int saved_pcs(void* saved_context, std::uintptr_t* pcs, int max) noexcept {
   (void)max;
   return 0;  // the Boost.Context frame layout is Boost's: no saved traces
 #endif
+}
+
+int signal_pcs(const void* ucontext, std::uintptr_t* pcs, int max) noexcept {
+  // A context of libunwind's own with the kernel's general registers copied
+  // in (what unwinding reads), as saved_pcs does: libunwind's context type
+  // is not the kernel's ucontext on every architecture.
+  const auto* k = static_cast<const ucontext_t*>(ucontext);
+  unw_context_t uc;
+  unw_getcontext(&uc);
+#if defined(__x86_64__)
+  std::memcpy(uc.uc_mcontext.gregs, k->uc_mcontext.gregs, sizeof uc.uc_mcontext.gregs);
+#elif defined(__aarch64__)
+  std::memcpy(uc.uc_mcontext.regs, k->uc_mcontext.regs, sizeof uc.uc_mcontext.regs);
+  uc.uc_mcontext.sp = k->uc_mcontext.sp;
+  uc.uc_mcontext.pc = k->uc_mcontext.pc;
+  uc.uc_mcontext.pstate = k->uc_mcontext.pstate;
+#endif
+  unw_cursor_t cursor;
+  // A signal frame: the first pc is the interrupted instruction, not a
+  // return address (libunwind looks it up as is).
+  if (unw_init_local2(&cursor, &uc, UNW_INIT_SIGNAL_FRAME) != 0) return 0;
+  return collect(cursor, 0, nullptr, pcs, max);
 }
 
 __attribute__((noinline)) void print_current_trace(std::FILE* out, int skip) noexcept {

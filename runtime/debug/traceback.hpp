@@ -17,6 +17,10 @@ int current_pcs(std::uintptr_t* pcs, int max, int skip, const char* after) noexc
 // A suspended context's stack (a parked goroutine), from its saved switch
 // frame. 0 when it cannot be unwound (the Boost backend's frames).
 int saved_pcs(void* saved_context, std::uintptr_t* pcs, int max) noexcept;
+// From a signal handler: the interrupted code's stack, innermost (the
+// interrupted pc itself) first, from the handler's ucontext. Async-signal-
+// safe as libunwind's local unwinding is: no allocation, no names.
+int signal_pcs(const void* ucontext, std::uintptr_t* pcs, int max) noexcept;
 // One frame per pc (more when calls were inlined): name, then file:line.
 void print_pcs(std::FILE* out, const std::uintptr_t* pcs, int n) noexcept;
 // The current stack from just past the frame named frame_name (a panic's

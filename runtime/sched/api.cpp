@@ -137,7 +137,7 @@ Stats stats() {
   st.preemptions = s->preemptions.load(std::memory_order_relaxed);
   st.syscall_handoffs = s->syscall_handoffs.load(std::memory_order_relaxed);
   st.stack_reserved = s->stacks.reserved_bytes();
-  st.stack_committed = 0;  // needs a mincore walk; goroutine dumps (issue 8) bring it
+  st.stack_committed = s->stacks.committed_bytes();
   return st;
 }
 

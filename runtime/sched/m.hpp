@@ -14,6 +14,7 @@
 namespace goro::sched {
 
 struct P;
+struct TraceRequest;
 
 // What the context that just lost the CPU asked to have done with it. It can
 // only be done after the switch, on the next context's stack: until then its
@@ -71,6 +72,8 @@ struct alignas(64) M {
   bool resume_call = false;
   int no_preempt = 0;              // >0: no asynchronous preemption on this M
   bool in_preempt = false;         // the SIGURG handler is running
+  // A dump's request for curg's trace, answered by the SIGURG handler (tracereq.hpp).
+  std::atomic<TraceRequest*> trace_req{nullptr};
   std::uint32_t fastrand = 0;
   void* trace = nullptr;           // GORO_TRACE's event buffer (debug/trace.cpp), if tracing
 

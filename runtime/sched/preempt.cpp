@@ -3,6 +3,7 @@
 #include "runtime/sched/preempt.hpp"
 
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/tracereq.hpp"
 
 #include "runtime/debug/godebug.hpp"
 
@@ -39,11 +40,12 @@
 #if defined(__x86_64__) && defined(GORO_SWITCH_ASM) && !defined(__SANITIZE_THREAD__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define GORO_ASYNC_PREEMPT 1
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #else
 #define GORO_ASYNC_PREEMPT 0
 #endif
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 
 #if GORO_ASYNC_PREEMPT
 extern "C" void goro_sigresume();         // arch/x86_64/preempt.S
@@ -84,9 +86,58 @@ bool request_syscall_handoff(Sched* s, M* m) noexcept {
   return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
 }
 
+namespace {
+
+std::once_flag g_init_once;
+struct sigaction g_previous {};
+
+// A SIGURG that is not ours (out-of-band socket data, another thread's):
+// whoever had the signal before us gets it.
+void forward(int sig, siginfo_t* info, void* ctx) noexcept {
+  if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction) {
+    g_previous.sa_sigaction(sig, info, ctx);
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler) {
+    g_previous.sa_handler(sig);
+  }
+}
+
+// The SIGURG handler unwinds (a preemption's safe-point test, a dump's
+// trace request), so libunwind must not cache. Its global cache is a mutex
+// held across dl_iterate_phdr, and the loader lock that takes is held by
+// any thread interrupted inside a dl_iterate_phdr callback (a C++ throw,
+// libbacktrace reading debug info): that thread's handler then waits for
+// the cache mutex while its holder waits for the loader lock, forever
+// (seen: two goroutines dumping while others spin). Per-thread caches are
+// not reentrant (a handler unwinding over its own thread's unwind). With no
+// cache, each step looks its frame up afresh: slower dumps, no lock.
+void disable_unwind_cache() noexcept { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE); }
+
+}  // namespace
+
 #if !GORO_ASYNC_PREEMPT
 
-void preempt_init() noexcept {}
+namespace {
+
+// No preemption in this build: SIGURG only carries trace requests.
+void on_sigurg(int sig, siginfo_t* info, void* ctx) {
+  int saved_errno = errno;
+  M* m = current_m();
+  if (!m || !answer_trace_request(m, ctx)) forward(sig, info, ctx);
+  errno = saved_errno;
+}
+
+}  // namespace
+
+void preempt_init() noexcept {
+  std::call_once(g_init_once, [] {
+    disable_unwind_cache();
+    struct sigaction sa {};
+    sa.sa_sigaction = &on_sigurg;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGURG, &sa, &g_previous);
+  });
+}
 bool preempt_supported() noexcept { return false; }
 
 #else
@@ -113,8 +164,6 @@ struct CodeMap {
 };
 
 CodeMap g_map;
-std::once_flag g_init_once;
-struct sigaction g_previous {};
 bool g_supported = false;
 
 bool starts_with(const char* s, const char* prefix) noexcept { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
@@ -468,15 +517,12 @@ bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
 void on_sigurg(int sig, siginfo_t* info, void* ctx) {
   int saved_errno = errno;
   M* m = current_m();
+  // A dump's trace request first: it reads the interrupted context as is.
+  const bool traced = m && answer_trace_request(m, ctx);
   const bool handoff = m && m->syscall_req.exchange(false, std::memory_order_acquire);
   const bool preempt = m && m->preempt_req.exchange(false, std::memory_order_acquire);
   if (!handoff && !preempt) {
-    // Not ours (out-of-band socket data, or another thread): whoever had it.
-    if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction) {
-      g_previous.sa_sigaction(sig, info, ctx);
-    } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler) {
-      g_previous.sa_handler(sig);
-    }
+    if (!traced) forward(sig, info, ctx);  // not ours: whoever had it before
     errno = saved_errno;
     return;
   }
@@ -505,7 +551,9 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
 
 void preempt_init() noexcept {
   std::call_once(g_init_once, [] {
-    if (!build_code_map(g_map)) return;  // no symbol table: no preemption
+    // No symbol table: no preemption, but the handler still answers trace requests.
+    bool have_map = build_code_map(g_map);
+    disable_unwind_cache();
     struct sigaction sa {};
     sa.sa_sigaction = &on_sigurg;
     // SA_NODEFER and an empty mask: the handler may switch away without
@@ -513,7 +561,7 @@ void preempt_init() noexcept {
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGURG, &sa, &g_previous) != 0) return;
-    g_supported = true;
+    g_supported = have_map;
   });
 }
 

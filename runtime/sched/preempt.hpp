@@ -101,6 +101,8 @@ struct Sched;
 struct M;
 
 // Installs the SIGURG handler and reads the symbol table; called by start().
+// The handler is installed in every build, preemption or not: it also
+// answers goroutine dumps' trace requests (tracereq.hpp).
 void preempt_init() noexcept;
 // True when asynchronous preemption works in this process.
 bool preempt_supported() noexcept;

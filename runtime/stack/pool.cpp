@@ -15,6 +15,15 @@
 // kBatch trimmed slots. Batching matters: one process_madvise call over kBatch
 // ranges pays one TLB shootdown instead of kBatch (Linux 6.16+).
 //
+// Committed bytes (committed_bytes): each carved slot has a flag saying
+// whether it may hold memory: set while live and in the hot band, cleared
+// when its batch is trimmed or emptied. The flagged slots are sampled (128
+// at most, mincore(2) on each) and their mean resident size is scaled to
+// all of them; trimmed slots count their kHotBytes, emptied ones nothing.
+// A constant cost per call, whatever the number of stacks; exact while at
+// most 128 slots hold memory. It is an estimate beyond that: one deep stack
+// among a million shallow ones is likely missed.
+//
 // Locking: one mutex (`mu`) guards everything but the counters readable
 // without it (live, reserved). The madvise calls run under it; a batch costs
 // microseconds and happens once per kBatch releases.
@@ -27,10 +36,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <mutex>
 #include <new>
+#include <random>
 #include <vector>
 
 namespace goro::stack {
@@ -43,11 +54,16 @@ constexpr std::size_t kHotBytes = 16 * 1024;  // top of a trimmed slot kept comm
 constexpr std::size_t kKeepHot = 64;           // untrimmed free slots kept beyond a batch
 constexpr std::size_t kBatch = 64;             // slots per trim or empty batch
 constexpr std::size_t kKeepWarm = 1024;        // slots with memory kept regardless of live count
+constexpr std::size_t kCommittedSamples = 128;   // slots committed_bytes() measures
+constexpr std::size_t kCommittedAttempts = 8192; // random picks it makes to find them
 
 struct Reservation {
   std::byte* base;
   std::size_t slots;
   std::size_t carved;  // slots [0, carved) have been handed out at least once
+  // Per slot: 1 while it may hold memory (live, or free in the hot band),
+  // 0 once trimmed or emptied (and before it is carved).
+  std::vector<std::uint8_t> holding;
 };
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
@@ -110,6 +126,14 @@ struct StackPool::State {
   std::atomic<std::size_t> live{0};
   std::atomic<std::size_t> reserved{0};
   std::atomic<GuardKind> published_kind;
+  std::minstd_rand sampler;  // guarded by mu
+
+  // The holding flag of the slot whose usable range starts at lo.
+  std::uint8_t& holding(const std::byte* lo) {
+    for (Reservation& r : reservations)
+      if (lo > r.base && lo < r.base + r.slots * stride) return r.holding[std::size_t(lo - r.base) / stride];
+    __builtin_trap();  // a stack from another pool: release()'s contract broken
+  }
 
   void add_reservation();
   Stack carve();
@@ -148,7 +172,7 @@ void StackPool::State::add_reservation() {
       throw std::bad_alloc();
     }
     try {
-      reservations.push_back({base, slots, 0});
+      reservations.push_back({base, slots, 0, std::vector<std::uint8_t>(slots, 0)});
     } catch (...) {
       detail::unregister_reservation(base);
       detail::unmap_reservation(base, slots * stride);
@@ -193,6 +217,7 @@ Stack StackPool::State::carve() {
   }
   s.guard = kind;
   if (kind == GuardKind::canary) detail::write_canary(s.lo);
+  r.holding[r.carved] = 1;
   ++r.carved;
   ++carved_total;
   return s;
@@ -206,6 +231,7 @@ void StackPool::State::trim_oldest_hot_batch() {
     std::byte* from = s.guard == GuardKind::canary ? s.lo + page : s.lo;
     std::byte* to = s.hi - kHotBytes;
     iov[i] = {from, from < to ? std::size_t(to - from) : 0};
+    holding(s.lo) = 0;
   }
   releaser.release(iov, kBatch, MADV_FREE);
   trimmed += kBatch;
@@ -216,6 +242,7 @@ void StackPool::State::empty_oldest_trimmed_batch() {
   for (std::size_t i = 0; i < kBatch; ++i) {
     const Stack& s = free[emptied + i];
     iov[i] = {s.lo, s.size()};
+    holding(s.lo) = 0;
   }
   // DONTNEED, not FREE: the point is to lower RSS now, and these slots are
   // the least likely to be reused soon.
@@ -230,6 +257,7 @@ Stack StackPool::allocate() {
   if (!st.free.empty()) {
     s = st.free.back();
     st.free.pop_back();
+    if (st.trimmed > st.free.size()) st.holding(s.lo) = 1;  // it came from the trimmed or emptied band
     if (st.trimmed > st.free.size()) st.trimmed = st.free.size();
     if (st.emptied > st.free.size()) st.emptied = st.free.size();
     // An emptied canary slot reads zero at lo; rewriting is as cheap as checking.
@@ -267,6 +295,52 @@ bool StackPool::canary_intact(const Stack& s) const {
 
 std::size_t StackPool::reserved_bytes() const {
   return state_->reserved.load(std::memory_order_relaxed);
+}
+
+std::size_t StackPool::committed_bytes() const {
+  State& st = *state_;
+  std::byte* picked[kCommittedSamples];
+  std::size_t npicked = 0, held = 0, trimmed_only = 0;
+  {
+    std::lock_guard lock(st.mu);
+    held = st.live.load(std::memory_order_relaxed) + (st.free.size() - st.trimmed);
+    trimmed_only = st.trimmed - st.emptied;
+    auto slot_lo = [&](const Reservation& r, std::size_t i) { return r.base + i * st.stride + st.page; };
+    if (held <= kCommittedSamples) {
+      // Few enough to measure every one: find them all.
+      for (const Reservation& r : st.reservations)
+        for (std::size_t i = 0; i < r.carved && npicked < kCommittedSamples; ++i)
+          if (r.holding[i]) picked[npicked++] = slot_lo(r, i);
+    } else {
+      for (std::size_t a = 0; a < kCommittedAttempts && npicked < kCommittedSamples; ++a) {
+        std::size_t k = std::size_t(st.sampler()) % st.carved_total;
+        for (const Reservation& r : st.reservations) {
+          if (k >= r.carved) {
+            k -= r.carved;
+            continue;
+          }
+          if (r.holding[k]) picked[npicked++] = slot_lo(r, k);
+          break;
+        }
+      }
+    }
+  }
+  // Measured outside the lock: a slot reused or released meanwhile is
+  // measured as it is now, which is as good a sample.
+  std::size_t resident_pages = 0;
+  unsigned char vec[1024];
+  const std::size_t pages = st.stack_size / st.page;
+  for (std::size_t k = 0; k < npicked; ++k) {
+    for (std::size_t done = 0; done < pages;) {
+      std::size_t n = std::min(pages - done, sizeof vec);
+      if (mincore(picked[k] + done * st.page, n * st.page, vec) != 0) break;
+      for (std::size_t i = 0; i < n; ++i) resident_pages += vec[i] & 1;
+      done += n;
+    }
+  }
+  std::size_t sampled = npicked ? resident_pages * st.page * held / npicked : 0;
+  if (held <= kCommittedSamples) sampled = resident_pages * st.page;
+  return sampled + trimmed_only * kHotBytes;
 }
 
 std::size_t StackPool::live_stacks() const { return state_->live.load(std::memory_order_relaxed); }

@@ -87,6 +87,12 @@ class StackPool {
   // scheduler checks this at every switch; it is a load and a compare.
   bool canary_intact(const Stack& s) const;
   std::size_t reserved_bytes() const;  // virtual bytes reserved
+  // Bytes of stack memory committed (backed by RAM) now, estimated:
+  // slots that may hold memory (live stacks and hot released ones) are
+  // sampled with mincore (at most 128 of them, exact when there are no
+  // more) and scaled; trimmed released slots count the top pages they keep,
+  // emptied ones nothing. Constant cost per call (pool.cpp).
+  std::size_t committed_bytes() const;
   std::size_t live_stacks() const;     // allocated and not released
   std::size_t free_stacks() const;     // released, held for reuse
 

@@ -2,6 +2,7 @@
 // round-robin, callee-saved and floating-point control state, exceptions,
 // unwinding, and contexts made and finished millions of times.
 #include "arch/context.hpp"
+#include "runtime/sched/sanitizer.hpp"
 
 #include <gtest/gtest.h>
 #define UNW_LOCAL_ONLY
@@ -21,6 +22,13 @@
 using goro::arch::Context;
 using goro::arch::make_context;
 using goro::arch::switch_context;
+// ThreadSanitizer builds: every context made here is a TSan fiber, and each
+// switch first tells TSan which fiber runs next, as the scheduler does for
+// goroutines (runtime/sched/sanitizer.hpp). Without that TSan sees the
+// thread's stack pointer jump between stacks, and its shadow call stack
+// (frames entered on a context that never returns) grows until it crashes.
+// No-ops in every other build.
+namespace fiber = goro::sched::sanitizer;
 
 extern "C" std::uint64_t goro_test_switch_keeping(Context* save, Context to, std::uint64_t seed);
 extern "C" void goro_test_switch_clobbering(Context* save, Context to);
@@ -41,18 +49,31 @@ struct Coroutine {
   bool finished = false;
   std::function<void(Coroutine&)> fn;
   TestStack stack;
+  void* self_fiber = fiber::create_fiber();
+  void* main_fiber = nullptr;
 
   explicit Coroutine(std::function<void(Coroutine&)> f) : fn(std::move(f)) {
     self = make_context(stack.hi(), TestStack::kSize, &Coroutine::entry, this);
   }
+  ~Coroutine() { fiber::destroy_fiber(self_fiber); }
+  Coroutine(const Coroutine&) = delete;
+  Coroutine& operator=(const Coroutine&) = delete;
   static void entry(void* arg) {
     auto* co = static_cast<Coroutine*>(arg);
     co->fn(*co);
     co->finished = true;
+    fiber::switch_to_fiber(co->main_fiber);
     switch_context(&co->self, co->main);
   }
-  void resume() { switch_context(&main, self); }
-  void yield() { switch_context(&self, main); }
+  void resume() {
+    main_fiber = fiber::current_fiber();
+    fiber::switch_to_fiber(self_fiber);
+    switch_context(&main, self);
+  }
+  void yield() {
+    fiber::switch_to_fiber(main_fiber);
+    switch_context(&self, main);
+  }
 };
 
 TEST(Context, BackendIsNamed) {
@@ -89,10 +110,13 @@ TEST(Context, RoundRobinRing) {
     std::vector<int> visits;
     std::vector<int> order;
     Context main = nullptr;
+    std::vector<void*> fibers;
+    void* main_fiber = nullptr;
   } ring;
   ring.ctx.resize(kContexts);
   ring.stacks.resize(kContexts);
   ring.visits.assign(kContexts, 0);
+  for (int i = 0; i < kContexts; ++i) ring.fibers.push_back(fiber::create_fiber());
   struct Arg { Ring* ring; int index; };
   std::vector<Arg> args(kContexts);
   for (int i = 0; i < kContexts; ++i) {
@@ -103,12 +127,20 @@ TEST(Context, RoundRobinRing) {
         r->visits[i]++;
         r->order.push_back(i);
         bool last = (i == kContexts - 1);
-        if (last && r->visits[i] == kRounds) switch_context(&r->ctx[i], r->main);
-        else switch_context(&r->ctx[i], r->ctx[(i + 1) % kContexts]);
+        if (last && r->visits[i] == kRounds) {
+          fiber::switch_to_fiber(r->main_fiber);
+          switch_context(&r->ctx[i], r->main);
+        } else {
+          fiber::switch_to_fiber(r->fibers[(i + 1) % kContexts]);
+          switch_context(&r->ctx[i], r->ctx[(i + 1) % kContexts]);
+        }
       }
     }, &args[i]);
   }
+  ring.main_fiber = fiber::current_fiber();
+  fiber::switch_to_fiber(ring.fibers[0]);
   switch_context(&ring.main, ring.ctx[0]);
+  for (void* f : ring.fibers) fiber::destroy_fiber(f);
   ASSERT_EQ(ring.order.size(), std::size_t{kContexts} * kRounds);
   for (std::size_t k = 0; k < ring.order.size(); ++k) ASSERT_EQ(ring.order[k], int(k % kContexts));
   for (int v : ring.visits) EXPECT_EQ(v, kRounds);
@@ -118,16 +150,23 @@ TEST(Context, RoundRobinRing) {
 // a switch to a side that overwrites all of them; any register the switch
 // forgets to save shows up as a set bit.
 TEST(Context, CalleeSavedRegistersSurvive) {
-  struct State { Context main, other; } st{};
+  struct State { Context main, other; void* main_fiber; void* other_fiber; } st{};
+  st.main_fiber = fiber::current_fiber();
+  st.other_fiber = fiber::create_fiber();
   TestStack stack;
   st.other = make_context(stack.hi(), TestStack::kSize, [](void* p) {
     auto* s = static_cast<State*>(p);
-    for (;;) goro_test_switch_clobbering(&s->other, s->main);
+    for (;;) {
+      fiber::switch_to_fiber(s->main_fiber);
+      goro_test_switch_clobbering(&s->other, s->main);
+    }
   }, &st);
   for (std::uint64_t seed = 0; seed < 1000; ++seed) {
+    fiber::switch_to_fiber(st.other_fiber);
     std::uint64_t changed = goro_test_switch_keeping(&st.main, st.other, seed * 0x1000193ULL);
     ASSERT_EQ(changed, 0u) << "registers not preserved, mask 0x" << std::hex << changed;
   }
+  fiber::destroy_fiber(st.other_fiber);
 }
 
 double divide_rounded(double a, double b) {
@@ -277,18 +316,30 @@ TEST(Context, UnwindingEndsAtTheEntryTrampoline) {
 }
 
 // A context made, run to its end and dropped, two million times on one stack.
+// Under TSan the contexts take turns on a fiber, a fresh one every 10,000:
+// each context is abandoned inside its entry function, so the fiber's
+// shadow call stack keeps a frame per context (TSan gives up past 65,536),
+// and a fiber each would cost TSan milliseconds apiece to make and destroy.
 TEST(Context, MillionsOfShortLivedContexts) {
   TestStack stack;
-  struct State { Context main, self; std::uint64_t sum; } st{nullptr, nullptr, 0};
-  constexpr std::uint64_t kContexts = 2'000'000;
+  struct State { Context main, self; std::uint64_t sum; void* main_fiber; } st{nullptr, nullptr, 0, fiber::current_fiber()};
+  constexpr std::uint64_t kContexts = 2'000'000, kPerFiber = 10'000;
+  void* self_fiber = nullptr;
   for (std::uint64_t i = 0; i < kContexts; ++i) {
+    if (i % kPerFiber == 0) {
+      fiber::destroy_fiber(self_fiber);
+      self_fiber = fiber::create_fiber();
+    }
     st.self = make_context(stack.hi(), TestStack::kSize, [](void* p) {
       auto* s = static_cast<State*>(p);
       s->sum += 1;
+      fiber::switch_to_fiber(s->main_fiber);
       switch_context(&s->self, s->main);
     }, &st);
+    fiber::switch_to_fiber(self_fiber);
     switch_context(&st.main, st.self);
   }
+  fiber::destroy_fiber(self_fiber);
   EXPECT_EQ(st.sum, kContexts);
 }
 

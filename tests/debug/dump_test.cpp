@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Parked goroutines' traces come from their saved switch frames, whose
 // layout the dump knows for the asm backend only (-Dswitch=boost: none).
@@ -50,6 +52,12 @@ __attribute__((noinline)) void dumptest_mutex_waiter(goro::Mutex& mu) {
 __attribute__((noinline)) void dumptest_waitgroup_waiter(goro::WaitGroup& wg) {
   wg.wait();
   __asm__ volatile("" ::: "memory");
+}
+
+// Spins until told to stop: a goroutine the dump finds running on another M.
+// The loop body's empty asm keeps the loop (and the frame) in place.
+__attribute__((noinline)) void dumptest_spinner(const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) __asm__ volatile("" ::: "memory");
 }
 
 __attribute__((noinline)) std::string dump_to_string() {
@@ -190,6 +198,84 @@ TEST_P(Dump, ManyGoroutinesAreSummarisedByStateAndStack) {
 INSTANTIATE_TEST_SUITE_P(, Dump, ::testing::Values(1, 2, 8), [](const auto& info) {
   return "procs" + std::to_string(info.param);
 });
+
+// A goroutine running on another M is unwound by that M (a SIGURG trace
+// request, runtime/sched/tracereq.hpp): its trace names the function it spins in.
+class DumpRunning : public ::testing::TestWithParam<int> {};
+
+TEST_P(DumpRunning, ShowsTheTraceOfAGoroutineRunningOnAnotherThread) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan defers asynchronous signals until the thread next enters its
+  // runtime, which a spinning goroutine never does: its M cannot answer,
+  // and the dump falls back to "(running on another thread)".
+  GTEST_SKIP() << "ThreadSanitizer defers the trace request's signal";
+#endif
+  // Preemption off: the request works without it (ASan, Boost, AArch64
+  // builds have none), and the spinner stays on its M.
+  goro::run([] {
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> spinner_id{0};
+    goro::WaitGroup done;  // stop lives in this frame: wait for the spinner before leaving it
+    done.add(1);
+    goro::go([&] {
+      spinner_id.store(goro::goroutine_id());
+      dumptest_spinner(stop);
+      done.done();
+    });
+    while (spinner_id.load() == 0) goro::yield();
+    std::string want = "goroutine " + std::to_string(spinner_id.load()) +
+                       " [running]:\ngoro::test::(anonymous namespace)::dumptest_spinner";
+    // Until the spinner is on its M and that M answers (a liveness bound of
+    // 10 s: each dump waits at most 100 ms for it).
+    std::string d;
+    for (int tries = 0; tries < 100 && d.find(want) == std::string::npos; ++tries) {
+      if (tries) goro::sleep(10ms);
+      d = dump_to_string();
+    }
+    EXPECT_THAT(d, HasSubstr(want)) << d;
+    EXPECT_THAT(d, Not(HasSubstr("(running on another thread)"))) << d;
+    stop.store(true);
+    done.wait();
+  }, {.procs = GetParam(), .preempt = false});
+}
+
+INSTANTIATE_TEST_SUITE_P(, DumpRunning, ::testing::Values(2, 8), [](const auto& info) {
+  return "procs" + std::to_string(info.param);
+});
+
+// Two goroutines dumping at once while others spin: each dumper's M is
+// asked by the other dump while it waits for its own answers. Every request
+// is answered or taken back (neither dump hangs), and the dumps name the
+// spinners' function.
+TEST(DumpConcurrent, TwoDumpsAtOnceWhileOthersSpin) {
+  goro::run([] {
+    std::atomic<bool> stop{false};
+    std::atomic<int> spinning{0}, named{0};
+    constexpr int kSpinners = 2, kDumpers = 2, kDumps = 20;
+    goro::WaitGroup spinners, dumpers;
+    spinners.add(kSpinners);
+    dumpers.add(kDumpers);
+    for (int i = 0; i < kSpinners; ++i)
+      goro::go([&] {
+        spinning.fetch_add(1);
+        dumptest_spinner(stop);
+        spinners.done();
+      });
+    while (spinning.load() != kSpinners) goro::yield();
+    for (int i = 0; i < kDumpers; ++i)
+      goro::go([&] {
+        for (int k = 0; k < kDumps; ++k)
+          if (dump_to_string().find("dumptest_spinner") != std::string::npos) named.fetch_add(1);
+        dumpers.done();
+      });
+    dumpers.wait();  // each dump waits 100 ms at most: 4 s in all at worst
+    stop.store(true);
+    spinners.wait();
+#if !defined(__SANITIZE_THREAD__)  // TSan defers the requests' signal: no answer is promised there
+    EXPECT_GT(named.load(), kDumpers * kDumps / 2);
+#endif
+  }, {.procs = 6});
+}
 
 TEST(DumpAll, GorodebugDumpallPrintsEveryGoroutine) {
   use_death_test_style();

@@ -27,13 +27,13 @@ void arm(std::uint64_t id) {
   set_goroutine_id_source(&running_id);
 }
 
-// How an ordinary segfault ends: killed by SIGSEGV, or under ASan, whose
-// handler we chain to, its report and exit status 1.
+// How an ordinary segfault ends: killed by SIGSEGV, or under a sanitizer,
+// whose handler we chain to, its report and exit status (support.hpp).
 const auto kOrdinaryCrash = [] {
-  if constexpr (kSanitized) return [](int status) { return ::testing::ExitedWithCode(1)(status); };
+  if constexpr (kSanitized) return [](int status) { return ::testing::ExitedWithCode(kSanitizerExitCode)(status); };
   else return [](int status) { return ::testing::KilledBySignal(SIGSEGV)(status); };
 }();
-const char* const kOrdinaryCrashMessage = kSanitized ? "AddressSanitizer: SEGV" : "";
+const char* const kOrdinaryCrashMessage = kSanitizerSegv;
 
 class Overflow : public ::testing::TestWithParam<GuardKind> {};
 

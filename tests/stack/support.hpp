@@ -3,6 +3,7 @@
 #pragma once
 
 #include "arch/context.hpp"
+#include "runtime/sched/sanitizer.hpp"
 #include "runtime/stack/stack.hpp"
 
 #include <fcntl.h>
@@ -18,13 +19,22 @@
 
 namespace goro::stack::testing_support {
 
-// AddressSanitizer maps shadow and allocator regions of its own as the tests
-// run, so RSS and mapping counts say nothing about the pool under it; and it
-// owns the SIGSEGV handler our handler chains to (it reports, then exits 1).
+// AddressSanitizer and ThreadSanitizer map shadow and allocator regions of
+// their own as the tests run, so RSS and mapping counts say nothing about the
+// pool under them; and they own the SIGSEGV handler our handler chains to
+// (it reports, then exits with the sanitizer's status: ASan 1, TSan 66).
 #if defined(__SANITIZE_ADDRESS__)
 inline constexpr bool kSanitized = true;
+inline constexpr int kSanitizerExitCode = 1;
+inline constexpr const char* kSanitizerSegv = "AddressSanitizer: SEGV";
+#elif defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+inline constexpr int kSanitizerExitCode = 66;
+inline constexpr const char* kSanitizerSegv = "ThreadSanitizer: SEGV";
 #else
 inline constexpr bool kSanitized = false;
+inline constexpr int kSanitizerExitCode = 0;
+inline constexpr const char* kSanitizerSegv = "";
 #endif
 
 // Recurses, a ~512-byte frame at a time, until a frame lies below stop_below
@@ -40,20 +50,30 @@ inline constexpr bool kSanitized = false;
   return descend(stop_below) + std::size_t(frame[0]);
 }
 
-// Runs fn(arg) on `stack` until it returns, then comes back.
+// Runs fn(arg) on `stack` until it returns, then comes back. Under TSan the
+// context is a fiber of its own, and each switch says so first (as the
+// scheduler does for goroutines: runtime/sched/sanitizer.hpp); TSan cannot
+// follow a raw switch.
 struct OnStack {
   arch::Context main = nullptr, self = nullptr;
+  void* main_fiber = goro::sched::sanitizer::current_fiber();
+  void* self_fiber = goro::sched::sanitizer::create_fiber();
   void (*fn)(void*);
   void* arg;
   static void entry(void* p) {
     auto* o = static_cast<OnStack*>(p);
     o->fn(o->arg);
+    goro::sched::sanitizer::switch_to_fiber(o->main_fiber);
     arch::switch_context(&o->self, o->main);
   }
   OnStack(const Stack& stack, void (*f)(void*), void* a) : fn(f), arg(a) {
     self = arch::make_context(stack.hi, stack.size(), &OnStack::entry, this);
+    goro::sched::sanitizer::switch_to_fiber(self_fiber);
     arch::switch_context(&main, self);
   }
+  ~OnStack() { goro::sched::sanitizer::destroy_fiber(self_fiber); }
+  OnStack(const OnStack&) = delete;
+  OnStack& operator=(const OnStack&) = delete;
 };
 
 // Deepest descent on `stack` down to stop_below; returns the frames made.
