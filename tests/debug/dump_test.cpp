@@ -1,4 +1,5 @@
 // Goroutine dumps (dump_goroutines, SIGQUIT) and GORODEBUG parsing.
+#include "tests/debug/dump_string.hpp"
 #include "tests/support/death.hpp"
 
 #include "runtime/debug/godebug.hpp"
@@ -58,17 +59,6 @@ __attribute__((noinline)) void dumptest_waitgroup_waiter(goro::WaitGroup& wg) {
 // The loop body's empty asm keeps the loop (and the frame) in place.
 __attribute__((noinline)) void dumptest_spinner(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) __asm__ volatile("" ::: "memory");
-}
-
-__attribute__((noinline)) std::string dump_to_string() {
-  char* buf = nullptr;
-  std::size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  goro::dump_goroutines(f);
-  std::fclose(f);
-  std::string s(buf, len);
-  std::free(buf);
-  return s;
 }
 
 bool contains_all(const std::string& s, std::initializer_list<const char*> parts) {

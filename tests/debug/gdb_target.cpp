@@ -7,6 +7,7 @@
 // MADV_GUARD_INSTALL markers (Linux 6.13+), and then leaves every stack of
 // that reservation out of the core. Kernel core dumps have no such problem.
 #include "runtime/stack/guard.hpp"
+#include "tests/debug/dump_string.hpp"
 
 #include <goro/goro.hpp>
 
@@ -42,13 +43,7 @@ int main() {
     goro::go([&] { gdbtest_mutex_waiter(mu); });
     // Wait until every one is parked, as a dump shows it.
     for (int tries = 0; tries < 1000; ++tries) {
-      char* buf = nullptr;
-      std::size_t len = 0;
-      std::FILE* f = open_memstream(&buf, &len);
-      goro::dump_goroutines(f);
-      std::fclose(f);
-      std::string d(buf, len);
-      std::free(buf);
+      std::string d = goro::test::dump_to_string();
       if (parked(d, "[chan receive") >= 1 && d.find(std::to_string(kReceivers) + " chan receive") != std::string::npos &&
           d.find("sync.Mutex.Lock") != std::string::npos)
         break;
