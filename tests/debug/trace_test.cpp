@@ -43,33 +43,26 @@ class Json {
     if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) return number();
     return literal("true") || literal("false") || literal("null");
   }
-  bool object() {
+  bool object() { return sequence('}', &Json::member); }
+  bool array() { return sequence(']', &Json::value); }
+  bool member() {
+    if (!string()) return false;
+    ws();
+    if (!peek(':')) return false;
     ++i_;
     ws();
-    if (peek('}')) return ++i_, true;
-    for (;;) {
-      ws();
-      if (!string()) return false;
-      ws();
-      if (!peek(':')) return false;
-      ++i_;
-      ws();
-      if (!value()) return false;
-      ws();
-      if (peek('}')) return ++i_, true;
-      if (!peek(',')) return false;
-      ++i_;
-    }
+    return value();
   }
-  bool array() {
+  // The opening bracket at i_, then items separated by ',' up to `close`.
+  bool sequence(char close, bool (Json::*item)()) {
     ++i_;
     ws();
-    if (peek(']')) return ++i_, true;
+    if (peek(close)) return ++i_, true;
     for (;;) {
       ws();
-      if (!value()) return false;
+      if (!(this->*item)()) return false;
       ws();
-      if (peek(']')) return ++i_, true;
+      if (peek(close)) return ++i_, true;
       if (!peek(',')) return false;
       ++i_;
     }
