@@ -24,6 +24,7 @@
 
 #include "runtime/sched/sched.hpp"
 #include "runtime/sched/tracereq.hpp"
+#include "runtime/sched/sanitizer.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -45,12 +46,6 @@ constexpr std::int64_t kRemoteTimeoutNs = 100'000'000;  // for Ms to answer trac
 
 // The dump reads other goroutines' fields while they may change (goro has no
 // stop-the-world): deliberate, best-effort races, kept out of TSan's reports.
-#if defined(__SANITIZE_THREAD__)
-#define GORO_NO_TSAN __attribute__((no_sanitize_thread))
-#else
-#define GORO_NO_TSAN
-#endif
-
 struct Snapshot {
   G* g;
   std::uint64_t id;

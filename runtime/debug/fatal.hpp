@@ -25,10 +25,6 @@ void install_panic_handler() noexcept;
 // frames above the caller, in Go's layout ("function()\n\tpc=0x...").
 void print_current_trace(std::FILE* out, int skip) noexcept;
 
-// Writes the trace of a suspended context (a parked goroutine) from its
-// saved switch frame.
-void print_saved_trace(std::FILE* out, void* saved_context) noexcept;
-
 // Every live goroutine of `s`: "goroutine N [state, waited]:" and its
 // trace; a profile by state and by stack past a hundred goroutines (dump.cpp).
 void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept;

@@ -248,18 +248,4 @@ void print_trace_after(std::FILE* out, const char* frame_name) noexcept {
   print_pcs(out, pcs, current_pcs(pcs, kMaxFrames, 0, frame_name));
 }
 
-void print_saved_trace(std::FILE* out, void* saved_context) noexcept {
-  if (!saved_context) {
-    std::fputs("\t(not started)\n", out);
-    return;
-  }
-  std::uintptr_t pcs[kMaxFrames];
-  int n = saved_pcs(saved_context, pcs, kMaxFrames);
-  if (n == 0) {
-    std::fputs("\t(no trace: parked goroutines are unwound with the asm switch backend only)\n", out);
-    return;
-  }
-  print_pcs(out, pcs, n);
-}
-
 }  // namespace goro::debug

@@ -49,6 +49,11 @@ void* mstart(void* arg) noexcept;
 // A G stopped by SIGURG is locked to its M (G::preempt_locked) so that it
 // resumes there; its next voluntary switch (park, yield, exit, a blocking
 // call, lock_os_thread) releases that lock first.
+inline void take_preempt_lock(M* m, G* g) noexcept {
+  g->locked_m = m;
+  m->locked_g = g;
+  g->preempt_locked = true;
+}
 inline void release_preempt_lock(M* m, G* g) noexcept {
   if (!g->preempt_locked) return;
   g->preempt_locked = false;

@@ -70,20 +70,24 @@ extern "C" void goro_preempt_resumed() noexcept {
   errno = saved_errno;
 }
 
-bool preempt_m(Sched* s, M* m) noexcept {
+namespace {
+
+// Sets one of m's request flags, counts it, and sends m SIGURG; the handler
+// clears the flag it acts on. False if m has no thread (yet, or any more).
+bool signal_request(M* m, std::atomic<bool>& flag, std::atomic<std::uint64_t>& count) noexcept {
   int tid = m->tid.load(std::memory_order_acquire);
   if (tid == 0) return false;
-  m->preempt_req.store(true, std::memory_order_release);
-  s->preempt_requests.fetch_add(1, std::memory_order_relaxed);
+  flag.store(true, std::memory_order_release);
+  count.fetch_add(1, std::memory_order_relaxed);
   return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
 }
 
+}  // namespace
+
+bool preempt_m(Sched* s, M* m) noexcept { return signal_request(m, m->preempt_req, s->preempt_requests); }
+
 bool request_syscall_handoff(Sched* s, M* m) noexcept {
-  int tid = m->tid.load(std::memory_order_acquire);
-  if (tid == 0) return false;
-  m->syscall_req.store(true, std::memory_order_release);
-  s->implicit_syscall_requests.fetch_add(1, std::memory_order_relaxed);
-  return syscall(SYS_tgkill, getpid(), tid, SIGURG) == 0;
+  return signal_request(m, m->syscall_req, s->implicit_syscall_requests);
 }
 
 namespace {

@@ -35,6 +35,14 @@ void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 }
 #endif
 
+// For code that reads another thread's state racily on purpose (goroutine
+// dumps, trace requests): TSan must not instrument it.
+#if defined(__SANITIZE_THREAD__)
+#define GORO_NO_TSAN __attribute__((no_sanitize_thread))
+#else
+#define GORO_NO_TSAN
+#endif
+
 #if defined(__SANITIZE_ADDRESS__)
 #define GORO_ASAN 1
 #include <sanitizer/asan_interface.h>

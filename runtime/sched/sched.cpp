@@ -86,10 +86,7 @@ Sched::~Sched() {
     G* next = g->all_next;
     if (g->closure.invoke) g->closure.destroy(g->closure.self);
     if (g->closure.heap) alloc::free(g->closure.self);
-    if (g->stack) {
-      sanitizer::unpoison(g->stack.lo, g->stack.size());
-      stacks.release(g->stack);
-    }
+    if (g->stack) stack_put(this, nullptr, g->stack);
     sanitizer::destroy_fiber(g->fiber);
     g->~G();
     alloc::free(g);

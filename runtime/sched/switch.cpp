@@ -296,11 +296,7 @@ void finish_switch() noexcept {
       // switch: the lock_os_thread machinery runs it only here, and hands
       // the P to another M for the other Gs meanwhile. It goes to the tail.
       prev->transition(GStatus::running, GStatus::runnable);
-      if (!prev->locked_m) {
-        prev->locked_m = m;
-        m->locked_g = prev;
-        prev->preempt_locked = true;
-      }
+      if (!prev->locked_m) take_preempt_lock(m, prev);
       runq_put(current_sched(), m->p, prev, false);
       current_sched()->preemptions.fetch_add(1, std::memory_order_relaxed);
       break;

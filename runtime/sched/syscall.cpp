@@ -107,9 +107,7 @@ void exit_blocking_on(bool stay) noexcept {
     // Locked as a preempted G is: whoever dequeues it hands it (with a P)
     // back to this M, which waits as a locked M meanwhile; its next
     // voluntary switch releases the lock.
-    g->locked_m = m;
-    m->locked_g = g;
-    g->preempt_locked = true;
+    take_preempt_lock(m, g);
   }
   m->after = AfterSwitch::requeue_global;
   m->after_g = g;

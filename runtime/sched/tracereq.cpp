@@ -1,6 +1,8 @@
 // Asking Ms for their running goroutine's trace (tracereq.hpp).
 #include "runtime/sched/tracereq.hpp"
 
+#include "runtime/sched/sanitizer.hpp"
+
 #include "runtime/sched/internal.hpp"
 
 #include <csignal>
@@ -14,12 +16,6 @@ namespace {
 // M::curg and G::stack of other threads are read without their owners'
 // consent, as dumps do (dump.cpp): a stale value only costs a "moved"
 // answer, since the handler checks again on the M itself.
-#if defined(__SANITIZE_THREAD__)
-#define GORO_NO_TSAN __attribute__((no_sanitize_thread))
-#else
-#define GORO_NO_TSAN
-#endif
-
 // Fills in reqs[i].m: the M whose curg is reqs[i].g, if any (other than the
 // caller's own). Sched::lock is only tried (for about 10 ms): the caller may
 // be a SIGQUIT handler that interrupted its holder on this very thread.

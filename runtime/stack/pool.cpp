@@ -257,8 +257,10 @@ Stack StackPool::allocate() {
   if (!st.free.empty()) {
     s = st.free.back();
     st.free.pop_back();
-    if (st.trimmed > st.free.size()) st.holding(s.lo) = 1;  // it came from the trimmed or emptied band
-    if (st.trimmed > st.free.size()) st.trimmed = st.free.size();
+    if (st.trimmed > st.free.size()) {  // it came from the trimmed or emptied band
+      st.holding(s.lo) = 1;
+      st.trimmed = st.free.size();
+    }
     if (st.emptied > st.free.size()) st.emptied = st.free.size();
     // An emptied canary slot reads zero at lo; rewriting is as cheap as checking.
     if (s.guard == GuardKind::canary) detail::write_canary(s.lo);
