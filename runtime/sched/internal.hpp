@@ -3,15 +3,23 @@
 #pragma once
 
 #include "runtime/sched/sched.hpp"
+#include "runtime/sched/solo.hpp"
 
 namespace goro::sched {
 
 // Run queues (runq.hpp holds the data structures). P owner only. Inline:
 // every yield and hand-off goes through them; only overflow is out of line.
 void runq_overflow(Sched* s, P* p, G* g) noexcept;
+// In solo mode (solo.hpp) runnext and the ring's head take plain stores.
 inline void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
   if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    G* old;
+    if (solo(p)) {
+      old = p->runnext.load(std::memory_order_relaxed);
+      p->runnext.store(g, std::memory_order_release);
+    } else {
+      old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    }
     if (!old) return;
     g = old;  // the previous runnext goes to the tail
   }
@@ -19,10 +27,15 @@ inline void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
     runq_overflow(s, p, g);
 }
 inline G* runq_get(P* p) noexcept {
-  if (p->runnext.load(std::memory_order_relaxed)) {
-    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
+  const bool alone = solo(p);
+  if (G* g = p->runnext.load(std::memory_order_relaxed)) {
+    if (alone) {
+      p->runnext.store(nullptr, std::memory_order_relaxed);
+      return g;
+    }
+    if ((g = p->runnext.exchange(nullptr, std::memory_order_acq_rel))) return g;
   }
-  return p->runq.pop();
+  return p->runq.pop(alone);
 }
 // A G just made runnable: into this M's runnext (it runs next, as in Go), or
 // the global queue from a thread without a P; then wakes an M if needed.

@@ -31,6 +31,9 @@ struct alignas(64) P {
   // The G made ready by the running G (a channel hand-off, a new goroutine):
   // it runs next, inheriting the rest of the time slice. Stealable (CAS).
   std::atomic<G*> runnext{nullptr};
+  // Solo mode (solo.hpp): no thief touches runq or runnext, so the owner
+  // uses plain stores on them. Owner-written, except off -> leave requests.
+  std::atomic<std::uint8_t> solo{0};
   std::atomic<std::int64_t> syscall_when{0};  // entered the syscall state (nanotime), for sysmon
   std::uint32_t schedtick = 0;     // schedules done; every 61st looks at the global queue first
   TimerHeap timers;                // pending timers (timers.hpp); any M may run them
@@ -40,6 +43,10 @@ struct alignas(64) P {
   static constexpr int kStackCache = 32;
   stack::Stack stacks[kStackCache];
   int nstacks = 0;
+
+  // Thieves inside this P's StealGuard (solo.hpp); on its own cache line,
+  // away from the owner's hot fields.
+  alignas(64) std::atomic<int> thieves{0};
 
   // Counters for goro::stats(); written by the owner only.
   std::atomic<std::uint64_t> switches{0};

@@ -7,7 +7,8 @@
 // store of tail; consumers read tail with acquire, copy the slots, and commit
 // with a release CAS of head. The slots themselves are relaxed atomics: a
 // thief may read a slot the owner is about to overwrite, but then its CAS on
-// head fails and it discards what it read.
+// head fails and it discards what it read. A P in solo mode (solo.hpp) has
+// no thieves: its owner pops with a plain release store of head.
 #pragma once
 
 #include "runtime/sched/futex.hpp"
@@ -89,12 +90,17 @@ class RunQueue {
     return true;
   }
   // Owner only.
-  G* pop() noexcept {
+  // `alone`: no thief can touch the ring (solo.hpp), so a store does.
+  G* pop(bool alone) noexcept {
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (t == h) return nullptr;
       G* g = slots_[h % kSize].load(std::memory_order_relaxed);
+      if (alone) {
+        head_.store(h + 1, std::memory_order_release);
+        return g;
+      }
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
     }
   }

@@ -262,19 +262,19 @@ int set_procs(Sched* s, int n) noexcept {
     if (n > Sched::kMaxProcs) n = Sched::kMaxProcs;
     for (int i = s->allp_len; i < n; ++i) {
       s->allp[i] = new_p(i);
+      s->allp[i]->status = PStatus::retired;  // listed below, as a re-enabled one is
       s->allp_len = i + 1;
     }
     s->nprocs.store(n, std::memory_order_seq_cst);
-    // Growing: the new (or re-enabled) Ps go idle, ready for wakep. Shrinking:
-    // Ps at or beyond n retire when their M next looks for work.
-    for (int i = old; i < n; ++i) {
-      if (s->allp[i]->status == PStatus::retired) s->allp[i]->status = PStatus::idle;
-      if (s->allp[i]->status == PStatus::idle && !s->allp[i]->m) {
-        bool listed = false;
-        for (P* q = s->idle_ps; q; q = q->idle_next) listed |= (q == s->allp[i]);
-        if (!listed) pidle_put(s, s->allp[i]);
-      }
-    }
+    // Growing: the new and re-enabled Ps go idle, ready for wakep. Only a
+    // retired P is unowned and off the idle list for sure (retire_p,
+    // pidle_put and the loop below retire only such Ps). An idle P beyond
+    // the old count is either still listed or on its way to an M (startm
+    // took it off the list; handoffp never listed it): listing that one
+    // again would hand it to two Ms. A running one keeps its M.
+    // Shrinking: Ps at or beyond n retire when their M next looks for work.
+    for (int i = old; i < n; ++i)
+      if (s->allp[i]->status == PStatus::retired) pidle_put(s, s->allp[i]);
     // Idle Ps beyond n leave the idle list now.
     P** link = &s->idle_ps;
     while (*link) {

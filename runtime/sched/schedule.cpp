@@ -423,6 +423,8 @@ G* steal_work(Sched* s, M* m) noexcept {
     for (int k = 0; k < n; ++k) {
       P* victim = s->allp[(start + k) % n];
       if (!victim || victim == self || victim->status != PStatus::running) continue;
+      StealGuard guard(victim);
+      if (!guard) continue;  // solo: asked to leave it, next round may steal
       if (G* g = victim->runq.steal_into(self->runq)) {
         self->count(self->steals);
         if (debug::trace::on) [[unlikely]]
@@ -472,10 +474,12 @@ G* find_runnable(Sched* s, M* m) noexcept {
       continue;
     }
     P* p = m->p;
-    if (p->id >= s->nprocs.load(std::memory_order_relaxed)) {
+    const int nprocs = s->nprocs.load(std::memory_order_relaxed);
+    if (p->id >= nprocs) {
       retire_p(s, m);
       continue;
     }
+    if (nprocs == 1) try_enter_solo(p);
     // Due timers first, on every P: the Gs they ready land in our runnext.
     std::int64_t now = nanotime();
     run_all_timers(s, now);

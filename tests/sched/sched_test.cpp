@@ -7,6 +7,7 @@
 #include <goro/goro.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <dirent.h>
@@ -310,6 +311,81 @@ TEST_P(Procs, YieldLoopOnARetiringP) {
     for (int g = 0; g < 2; ++g) goro::go([&] { for (int i = 0; i < 100; ++i) goro::yield(); finished++; });
     while (finished.load() < 2) goro::yield();
     goro::gomaxprocs(prev);
+  }, {.procs = GetParam()});
+}
+
+// With gomaxprocs 1 the only P runs in solo mode (runtime/sched/solo.hpp:
+// no locked instructions on its run queue). Once gomaxprocs grows, the new
+// Ps' thieves must get in: their first attempt asks the owner to leave solo
+// mode, and the work queued on it spreads.
+TEST(Sched, ASoloPSharesItsQueueWhenProcsGrow) {
+  goro::run([] {
+    for (int i = 0; i < 10; ++i) goro::yield();  // through the scheduler: solo by now
+    goro::gomaxprocs(2);
+    std::mutex mu;
+    std::set<pid_t> threads;
+    constexpr int kGoroutines = 200;  // fits the ring: only stealing moves them
+    Latch done(kGoroutines);
+    for (int i = 0; i < kGoroutines; ++i) {
+      goro::go([&] {
+        auto until = std::chrono::steady_clock::now() + 200us;
+        while (std::chrono::steady_clock::now() < until) {}
+        std::lock_guard<std::mutex> l(mu);
+        threads.insert(gettid_());
+        done.count_down();
+      });
+    }
+    done.wait();
+    EXPECT_GT(threads.size(), 1u);
+    EXPECT_GT(goro::stats().steals, 0u);
+  }, {.procs = 1});
+}
+
+// gomaxprocs moving between 1 and more while goroutines spawn and yield:
+// Ps enter and leave solo mode under thieves. A G taken twice (an owner's
+// plain store racing a thief's CAS) would run twice (the status check aborts,
+// or its slot counts 2); a G lost would leave its slot at 0.
+TEST_P(Procs, GomaxprocsTogglesWhileGoroutinesRun) {
+  goro::run([] {
+    constexpr int kWorkers = 4, kPerWorker = 1000, kWaves = 40;
+    std::vector<std::atomic<int>> ran(kWorkers * kPerWorker);
+    std::atomic<bool> stop{false};
+    std::atomic<long> toggles{0};
+    Latch toggler_done(1);
+    goro::go([&] {
+      for (int round = 0; !stop.load(); ++round) {
+        goro::gomaxprocs(round % 2 == 0 ? 1 : 2 + round % 3);
+        toggles++;
+        for (int i = 0; i < 4; ++i) goro::yield();
+      }
+      toggler_done.count_down();
+    });
+    const std::uint64_t steals_before = goro::stats().steals;
+    int wrong = 0;
+    for (int wave = 0; wave < kWaves; ++wave) {
+      for (auto& r : ran) r.store(0);
+      Latch done(kWorkers * kPerWorker);
+      for (int w = 0; w < kWorkers; ++w) {
+        goro::go([&, w] {
+          for (int i = 0; i < kPerWorker; ++i) {
+            goro::go([&, slot = w * kPerWorker + i] {
+              ran[slot].fetch_add(1);
+              goro::yield();
+              done.count_down();
+            });
+            if (i % 8 == 0) goro::yield();
+          }
+        });
+      }
+      done.wait();
+      for (auto& r : ran) wrong += r.load() != 1;
+    }
+    stop = true;
+    toggler_done.wait();
+    EXPECT_EQ(wrong, 0);
+    std::printf("[ measured ] %ld gomaxprocs changes, %llu steals\n", toggles.load(),
+                static_cast<unsigned long long>(goro::stats().steals - steals_before));
+    EXPECT_GT(toggles.load(), 100);
   }, {.procs = GetParam()});
 }
 
