@@ -347,7 +347,9 @@ TEST(Sched, ASoloPSharesItsQueueWhenProcsGrow) {
 // or its slot counts 2); a G lost would leave its slot at 0.
 TEST_P(Procs, GomaxprocsTogglesWhileGoroutinesRun) {
   goro::run([] {
-    constexpr int kWorkers = 4, kPerWorker = 1000, kWaves = 40;
+    // 40 waves natively (~50 ms); at least 3 where each takes seconds (TSan, qemu).
+    constexpr int kWorkers = 4, kPerWorker = 1000, kWaves = 40, kMinWaves = 3;
+    const auto started = std::chrono::steady_clock::now();
     std::vector<std::atomic<int>> ran(kWorkers * kPerWorker);
     std::atomic<bool> stop{false};
     std::atomic<long> toggles{0};
@@ -362,7 +364,8 @@ TEST_P(Procs, GomaxprocsTogglesWhileGoroutinesRun) {
     });
     const std::uint64_t steals_before = goro::stats().steals;
     int wrong = 0;
-    for (int wave = 0; wave < kWaves; ++wave) {
+    for (int wave = 0; wave < kWaves && (wave < kMinWaves || std::chrono::steady_clock::now() - started < 500ms);
+         ++wave) {
       for (auto& r : ran) r.store(0);
       Latch done(kWorkers * kPerWorker);
       for (int w = 0; w < kWorkers; ++w) {
