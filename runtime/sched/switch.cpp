@@ -149,7 +149,32 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
                   static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
 }
 
-[[gnu::always_inline]] inline void finish_switch_inline() noexcept;
+// finish_switch's common cases: nothing to do, a yield's requeue onto the
+// P, a park. Returns false, having done nothing, for the rest
+// (finish_switch_rare). Inlined into yield and park as well as finish_switch:
+// a yield or a channel hand-off completes without a call.
+[[gnu::always_inline]] inline bool finish_common(M* m) noexcept {
+  AfterSwitch what = m->after;
+  if (what == AfterSwitch::nothing) return true;
+  G* prev = m->after_g;
+  if (what == AfterSwitch::requeue && m->p) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    prev->transition(GStatus::running, GStatus::runnable);
+    runq_put(current_sched(), m->p, prev, false);
+    return true;
+  }
+  if (what == AfterSwitch::park) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    complete_park(m, prev);
+    return true;
+  }
+  return false;
+}
+
+// The cases finish_common leaves.
+__attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
 
 // switch_away's body, inlined into yield and park: a yield or a channel
 // hand-off is a handful of loads and stores around one goro_switch.
@@ -175,33 +200,11 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
   else
     sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
   arch::switch_context(&self->context, target);
-  finish_switch_inline();
-}
-
-// finish_switch with the common cases (nothing, a yield's requeue, a park)
-// inline and the rest (and every case under ASan) out of line.
-[[gnu::always_inline]] inline void finish_switch_inline() noexcept {
 #if defined(GORO_ASAN)
-  finish_switch();
+  finish_switch();  // ASan's side of the switch first, always
 #else
-  M* m = current_m();
-  AfterSwitch what = m->after;
-  if (what == AfterSwitch::nothing) return;
-  G* prev = m->after_g;
-  if (what == AfterSwitch::requeue && m->p) {
-    m->after = AfterSwitch::nothing;
-    m->after_g = nullptr;
-    prev->transition(GStatus::running, GStatus::runnable);
-    runq_put(current_sched(), m->p, prev, false);
-    return;
-  }
-  if (what == AfterSwitch::park) {
-    m->after = AfterSwitch::nothing;
-    m->after_g = nullptr;
-    complete_park(m, prev);
-    return;
-  }
-  finish_switch();
+  M* resumed_on = current_m();  // not necessarily m
+  if (!finish_common(resumed_on)) finish_switch_rare(resumed_on);
 #endif
 }
 
@@ -254,36 +257,28 @@ void finish_switch() noexcept {
     sanitizer::finish_switch(m->g0_fake_stack, nullptr, nullptr);
   }
 #endif
+  if (!finish_common(m)) finish_switch_rare(m);
+}
+
+namespace {
+
+void finish_switch_rare(M* m) noexcept {
   G* prev = m->after_g;
   AfterSwitch what = m->after;
   m->after = AfterSwitch::nothing;
   m->after_g = nullptr;
   switch (what) {
     case AfterSwitch::nothing:
-      break;
-    case AfterSwitch::requeue:
-      prev->transition(GStatus::running, GStatus::runnable);
-      if (m->p) {
-        runq_put(current_sched(), m->p, prev, false);
-      } else {
-        Sched* s = current_sched();
-        s->lock.lock();
-        s->runq.push_locked(prev);
-        s->lock.unlock();
-        wakep(s);
-      }
-      break;
+    case AfterSwitch::park:
+      break;  // finish_common's
+    case AfterSwitch::requeue:  // with no P (finish_common's otherwise)
     case AfterSwitch::requeue_global: {
       Sched* s = current_sched();
-      prev->transition(GStatus::syscall, GStatus::runnable);
+      prev->transition(what == AfterSwitch::requeue ? GStatus::running : GStatus::syscall, GStatus::runnable);
       s->lock.lock();
       s->runq.push_locked(prev);
       s->lock.unlock();
       wakep(s);
-      break;
-    }
-    case AfterSwitch::park: {
-      complete_park(m, prev);
       break;
     }
     case AfterSwitch::exit:
@@ -302,6 +297,8 @@ void finish_switch() noexcept {
       break;
   }
 }
+
+}  // namespace
 
 void g_entry(void* arg) {
   finish_switch();
