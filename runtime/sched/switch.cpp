@@ -176,9 +176,10 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
 // The cases finish_common leaves.
 __attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
 
-// switch_away's body, inlined into yield and park: a yield or a channel
-// hand-off is a handful of loads and stores around one goro_switch.
-[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
+// What every switch off a running G does before the jump, to `next` or to
+// m's g0 when null: m's bookkeeping, the thread state `self` leaves behind
+// and the sanitizer fiber. Returns the context to jump to.
+[[gnu::always_inline]] inline arch::Context leave_g(M* m, G* self, G* next) noexcept {
   if (debug::trace::on) [[unlikely]]
     debug::trace::g_stop(m, self);
   arch::Context target;
@@ -189,10 +190,17 @@ __attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
     mark_g0(m);
     target = m->g0;
   }
-  if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
-    check_canary(self);
   swap_thread_state(m, self, next);
   sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
+  return target;
+}
+
+// switch_away's body, inlined into yield and park: a yield or a channel
+// hand-off is a handful of loads and stores around one goro_switch.
+[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
+  if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
+    check_canary(self);
+  arch::Context target = leave_g(m, self, next);
   // A G leaving for good (exit) has no fake stack to keep.
   void** fake_save = m->after == AfterSwitch::exit ? nullptr : &self->fake_stack;
   if (next)
@@ -216,18 +224,14 @@ void switch_away(M* m, G* self, G* next) noexcept { switch_away_inline(m, self, 
 
 void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
   // As switch_away to g0, except that g's context is the resume frame the
-  // signal handler built, not this (abandoned) handler frame. Tracing here
-  // is safe: the handler only stops a G at a safe point, outside libc and
-  // the runtime, so no malloc or stdio lock can be held by this thread.
-  if (debug::trace::on) [[unlikely]]
-    debug::trace::g_stop(m, g);
-  m->curg = nullptr;
-  mark_g0(m);
-  swap_thread_state(m, g, nullptr);
+  // signal handler built, not this (abandoned) handler frame. Tracing (in
+  // leave_g) is safe: the handler only stops a G at a safe point, outside
+  // libc and the runtime, so no malloc or stdio lock can be held by this
+  // thread.
+  arch::Context g0 = leave_g(m, g, nullptr);
   g->context = resume;
-  sanitizer::switch_to_fiber(m->g0_fiber);
   arch::Context abandoned = nullptr;
-  arch::switch_context(&abandoned, m->g0);
+  arch::switch_context(&abandoned, g0);
   __builtin_trap();  // the handler frame is never resumed
 }
 
