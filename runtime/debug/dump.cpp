@@ -30,7 +30,6 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
-#include <unistd.h>
 #include <vector>
 
 namespace goro::debug {
@@ -194,8 +193,7 @@ GORO_NO_TSAN void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
     // Bounded wait for the lock: SIGQUIT may have interrupted its holder on
     // this very thread. allg only ever grows at its head, so walking it
     // without the lock (after a second) is safe enough for a last look.
-    bool locked = false;
-    for (int i = 0; i < 1000 && !(locked = s->allg_lock.try_lock()); ++i) usleep(1000);
+    const bool locked = sched::try_bounded([s] { return s->allg_lock.try_lock(); }, 1000, 1000);
     if (!locked) std::fputs("(goroutine list read without its lock: a thread holds it)\n", out);
     try {
       for (G* g = s->allg; g; g = g->all_next) {
