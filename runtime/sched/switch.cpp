@@ -161,7 +161,14 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
     m->after = AfterSwitch::nothing;
     m->after_g = nullptr;
     prev->transition(GStatus::running, GStatus::runnable);
-    runq_put(current_sched(), m->p, prev, false);
+    Sched* s = current_sched();
+    runq_put(s, m->p, prev, false);
+    // Queued, so a P that is idle with nobody looking must get an M to
+    // steal it (sched.hpp's wakep rule): the G this M runs now may never
+    // switch (no preemption), and a spinner that gave up just before the
+    // put did not see it. Queue first, then look (the spinner's dance).
+    if (s->npidle.load(std::memory_order_seq_cst) != 0) [[unlikely]]
+      wakep(s);
     return true;
   }
   if (what == AfterSwitch::park) {
