@@ -166,8 +166,9 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
     // Queued, so a P that is idle with nobody looking must get an M to
     // steal it (sched.hpp's wakep rule): the G this M runs now may never
     // switch (no preemption), and a spinner that gave up just before the
-    // put did not see it. Queue first, then look (the spinner's dance).
-    if (s->npidle.load(std::memory_order_seq_cst) != 0) [[unlikely]]
+    // put did not see it. Queue first, then look (the spinner's dance). A
+    // G locked to this M waits for it alone: stealing it helps nobody.
+    if (s->npidle.load(std::memory_order_seq_cst) != 0 && !prev->locked_m) [[unlikely]]
       wakep(s);
     return true;
   }
