@@ -21,13 +21,15 @@ namespace {
 // SIGQUIT handler that interrupted Sched::lock's holder on this very thread.
 GORO_NO_TSAN void find_ms(Sched* s, TraceRequest* reqs, std::size_t n) noexcept {
   M* self = current_m();
-  s->all_ms.each([&](M* m) {
-    if (m == self || m->tid.load(std::memory_order_acquire) == 0) return;
+  // A plain loop, not MList::each: a lambda's body would not be GORO_NO_TSAN.
+  for (int k = 0, nms = s->all_ms.size(); k < nms; ++k) {
+    M* m = s->all_ms[k];
+    if (m == self || m->tid.load(std::memory_order_acquire) == 0) continue;
     G* g = m->curg;
-    if (!g) return;
+    if (!g) continue;
     for (std::size_t i = 0; i < n; ++i)
       if (reqs[i].g == g) reqs[i].m = m;
-  });
+  }
 }
 
 // The interrupted stack pointer in a signal's ucontext.
