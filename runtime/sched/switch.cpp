@@ -160,8 +160,6 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
   if (what == AfterSwitch::requeue && m->p) {
     m->after = AfterSwitch::nothing;
     m->after_g = nullptr;
-    // Read before the put: once queued, prev may be stolen, run and freed.
-    const bool locked = prev->locked_m != nullptr;
     prev->transition(GStatus::running, GStatus::runnable);
     Sched* s = current_sched();
     runq_put(s, m->p, prev, false);
@@ -169,8 +167,9 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
     // steal it (sched.hpp's wakep rule): the G this M runs now may never
     // switch (no preemption), and a spinner that gave up just before the
     // put did not see it. Queue first, then look (the spinner's dance). A
-    // G locked to this M waits for it alone: stealing it helps nobody.
-    if (s->npidle.load(std::memory_order_seq_cst) != 0 && !locked) [[unlikely]]
+    // G locked to this M (m->locked_g: prev itself may be stolen, run and
+    // freed by now) waits for it alone: stealing it helps nobody.
+    if (s->npidle.load(std::memory_order_seq_cst) != 0 && m->locked_g != prev) [[unlikely]]
       wakep(s);
     return true;
   }
