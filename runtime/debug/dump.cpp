@@ -30,7 +30,6 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
-#include <unistd.h>
 #include <vector>
 
 namespace goro::debug {
@@ -56,7 +55,10 @@ struct Snapshot {
   const sched::TraceRequest* remote = nullptr;  // its M's answer, when running on another M
 };
 
-const char* state_of(const Snapshot& s) noexcept {
+// The label between the brackets: the dumping goroutine is "running"
+// (whatever its snapshot says), a waiting one its wait reason.
+const char* state_of(const Snapshot& s, G* self) noexcept {
+  if (s.g == self) return "running";
   if (s.status == GStatus::waiting && s.reason != sched::WaitReason::none) return sched::wait_reason_name(s.reason);
   return sched::status_name(s.status);
 }
@@ -86,7 +88,7 @@ GORO_NO_TSAN int trace_of(const Snapshot& s, G* self, std::uintptr_t* pcs) noexc
 }
 
 void print_one(std::FILE* out, const Snapshot& s, G* self, std::int64_t now) noexcept {
-  std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(s.id), s.g == self ? "running" : state_of(s));
+  std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(s.id), state_of(s, self));
   if (s.status == GStatus::waiting) print_waited(out, now - s.wait_since_ns);
   std::fputs("]:\n", out);
   std::uintptr_t pcs[kMaxFrames];
@@ -124,7 +126,7 @@ void print_profile(std::FILE* out, const std::vector<Snapshot>& gs, G* self, std
   // A count per state, the most common first.
   std::vector<std::pair<const char*, std::size_t>> states;
   for (const Snapshot& s : gs) {
-    const char* st = s.g == self ? "running" : state_of(s);
+    const char* st = state_of(s, self);
     auto it = std::find_if(states.begin(), states.end(), [&](auto& e) { return std::strcmp(e.first, st) == 0; });
     if (it == states.end())
       states.emplace_back(st, 1);
@@ -141,7 +143,7 @@ void print_profile(std::FILE* out, const std::vector<Snapshot>& gs, G* self, std
   for (const Snapshot& s : gs) {
     if (unwound == kMaxUnwound) break;
     ++unwound;
-    const char* st = s.g == self ? "running" : state_of(s);
+    const char* st = state_of(s, self);
     int n = trace_of(s, self, pcs);
     std::vector<std::uintptr_t> key;
     key.reserve(1 + (n > 0 ? n : 0));
@@ -191,8 +193,7 @@ GORO_NO_TSAN void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
     // Bounded wait for the lock: SIGQUIT may have interrupted its holder on
     // this very thread. allg only ever grows at its head, so walking it
     // without the lock (after a second) is safe enough for a last look.
-    bool locked = false;
-    for (int i = 0; i < 1000 && !(locked = s->allg_lock.try_lock()); ++i) usleep(1000);
+    const bool locked = sched::try_bounded([s] { return s->allg_lock.try_lock(); }, 1000, 1000);
     if (!locked) std::fputs("(goroutine list read without its lock: a thread holds it)\n", out);
     try {
       for (G* g = s->allg; g; g = g->all_next) {

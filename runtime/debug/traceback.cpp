@@ -12,6 +12,7 @@
 #include "runtime/debug/traceback.hpp"
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/sched/futex.hpp"
 
 #define UNW_LOCAL_ONLY
 #include <cxxabi.h>
@@ -162,8 +163,8 @@ void print_pc(std::FILE* out, std::uintptr_t pc) noexcept {
 std::atomic<bool> g_symbolising{false};
 
 void print_pcs(std::FILE* out, const std::uintptr_t* pcs, int n) noexcept {
-  bool locked = false;
-  for (int i = 0; i < 1000 && !(locked = !g_symbolising.exchange(true, std::memory_order_acquire)); ++i) usleep(1000);
+  const bool locked =
+      sched::try_bounded([] { return !g_symbolising.exchange(true, std::memory_order_acquire); }, 1000, 1000);
   for (int i = 0; i < n; ++i) print_pc(out, pcs[i]);
   if (n == kMaxFrames) std::fputs("...additional frames elided...\n", out);
   if (locked) g_symbolising.store(false, std::memory_order_release);

@@ -38,21 +38,11 @@ std::int64_t thread_cpu_ns(int tid) noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-bool thread_asleep(int tid) noexcept {
-  char buf[512];
-  if (!read_task_file(tid, "stat", buf, sizeof buf)) return false;
-  // "tid (comm) S ...": comm may itself contain ") ", so the state follows
-  // the last ')'.
-  const char* paren = std::strrchr(buf, ')');
-  if (!paren || paren[1] != ' ') return false;
-  return paren[2] == 'S' || paren[2] == 'D';
-}
-
 bool thread_syscall(int tid, BlockedCall& call) noexcept {
   char buf[256];
   if (!read_task_file(tid, "syscall", buf, sizeof buf)) return false;
-  // "nr arg1 ... arg6 sp pc" (hex after nr); "running" or "-1 sp pc" when
-  // it is in no system call.
+  // "nr arg1 ... arg6 sp pc" (hex after nr); "running" for a runnable
+  // thread, "-1 sp pc" for one asleep outside a system call.
   char* p = buf;
   char* end = nullptr;
   long nr = std::strtol(p, &end, 10);

@@ -7,15 +7,15 @@
 //    about 0.5 us). A thread that executes anything advances it, so a clock
 //    that stands still across an interval means the thread did not run at
 //    all in it: blocked, or runnable but waiting for a CPU.
-//  - thread_asleep: its state in /proc/self/task/TID/stat, 'S' (interruptible
-//    sleep) or 'D' (uninterruptible). It tells the blocked thread from one
-//    the host did not schedule (state 'R'), which the clock alone cannot (on
-//    this VM it misread 0.03-1.3% of running threads as stopped).
-//  - thread_syscall: which system call it is blocked in, with its
-//    arguments and the address after its `syscall` instruction
-//    (/proc/self/task/TID/syscall), for the calls a signal ends with EINTR
-//    rather than restarts: the SIGURG handler can only tell those apart
-//    from any other return by what sysmon saw.
+//  - thread_syscall: /proc/self/task/TID/syscall, which the kernel fills in
+//    only for a thread that sleeps (any state but runnable): the system call
+//    it is blocked in, with its arguments and the address after its
+//    `syscall` instruction; "running" for a runnable thread, scheduled or
+//    not. So it tells the blocked thread from one the host did not schedule,
+//    which the clock alone cannot (on this VM it misread 0.03-1.3% of
+//    running threads as stopped), and gives the SIGURG handler what it needs
+//    for the calls a signal ends with EINTR rather than restarts: it can only
+//    tell those apart from any other return by what sysmon saw.
 // Neither reading is atomic with anything: the thread may wake a moment
 // later. Callers use them as a hint that is acted on safely (the SIGURG
 // handler re-checks everything on the thread itself).
@@ -34,10 +34,9 @@ struct BlockedCall {
 
 // The CPU time thread `tid` of this process has used, in ns; -1 if it is gone.
 std::int64_t thread_cpu_ns(int tid) noexcept;
-// True if thread `tid` of this process sleeps in the kernel right now.
-bool thread_asleep(int tid) noexcept;
-// The system call thread `tid` is in, or false if it is in none (running,
-// or in user code).
+// The system call thread `tid` of this process sleeps in right now, or false
+// if it is runnable (running or waiting for a CPU), sleeps outside a system
+// call, or is gone.
 bool thread_syscall(int tid, BlockedCall& call) noexcept;
 
 }  // namespace goro::sched

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <unistd.h>
 
 namespace goro::sched {
 
@@ -70,6 +71,20 @@ class Lock {
   void unlock_slow() noexcept;
   std::atomic<std::uint32_t> state_{0};
 };
+
+// Calls try_once() up to `tries` times, sleeping pause_us between two calls,
+// until it returns true; returns whether it did. For what the runtime's
+// reports (dumps, tracebacks) take: they may run in a signal handler that
+// interrupted the holder on this very thread, so they wait a bounded time
+// and then go on without it.
+template <class Try>
+bool try_bounded(Try&& try_once, int tries, useconds_t pause_us) noexcept {
+  for (int i = 1;; ++i) {
+    if (try_once()) return true;
+    if (i >= tries) return false;
+    usleep(pause_us);
+  }
+}
 
 // A one-shot wake-up (Go's note): sleep() returns once wake() has been
 // called, whichever comes first. clear() re-arms it; only the sleeper may

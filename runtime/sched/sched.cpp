@@ -93,10 +93,10 @@ Sched::~Sched() {
     g = next;
   }
   for (int i = 0; i < allp_len; ++i) delete_p(this, allp[i]);
-  for (M* m : all_ms) {
+  all_ms.each([](M* m) {
     m->~M();
     alloc::free(m);
-  }
+  });
 }
 
 // --- Goroutines --------------------------------------------------------------
@@ -230,15 +230,14 @@ void stop(Sched* s) noexcept {
   while (s->starting_ms.load(std::memory_order_seq_cst) != 0) sched_yield();
   // Wake every idle M; running Ms notice `stopping` at their next switch.
   s->lock.lock();
-  std::vector<M*> ms = s->all_ms;
   for (M* m = s->idle_ms; m; m = m->idle_next) m->park.wake();
   s->lock.unlock();
   net::netpoll_break();  // the idle M sleeping in epoll_wait, if any
-  for (M* m : ms) {
+  s->all_ms.each([](M* m) {
     m->park.wake();
     net::netpoll_break();  // it may have gone back into epoll_wait after the first break
     pthread_join(m->thread, nullptr);
-  }
+  });
   net::forget_runtime(s);  // goroutines abandoned on the poller; deadline timers
   discard_timers(s);       // the rest, unfired (after(), after_func and Timers leave nothing behind)
   debug::stop_schedtrace(s);

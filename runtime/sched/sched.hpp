@@ -46,6 +46,7 @@
 #include "runtime/sched/futex.hpp"
 #include "runtime/sched/g.hpp"
 #include "runtime/sched/m.hpp"
+#include "runtime/sched/mlist.hpp"
 #include "runtime/sched/p.hpp"
 #include "runtime/sched/runq.hpp"
 #include "runtime/sched/sysmon.hpp"
@@ -76,7 +77,8 @@ struct Sched {
   Config config;
   stack::StackPool stacks;
 
-  // Guarded by `lock`: the global run queue, idle Ps, idle Ms, the M list.
+  // Guarded by `lock`: the global run queue, idle Ps, idle Ms, appends to the
+  // M list (read without it).
   Lock lock;
   GlobalQueue runq;
   P* idle_ps = nullptr;
@@ -84,7 +86,7 @@ struct Sched {
   M* idle_ms = nullptr;
   int nmidle = 0;
   int nmidle_locked = 0;           // Ms asleep until their locked G is runnable
-  std::vector<M*> all_ms;          // every M ever started (joined at shutdown)
+  MList all_ms;                    // every M ever started (joined at shutdown)
   int mcount = 0;                  // Ms alive
   GList free_gs;                   // global pool of dead Gs (P caches overflow here)
   std::atomic<std::int64_t> nfree_gs{0};  // free_gs.size, readable without the lock

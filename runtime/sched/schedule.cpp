@@ -149,8 +149,8 @@ M* newm(Sched* s) {
   if (!mem) debug::fatal("newm: out of memory");
   M* m = new (mem) M;
   s->lock.lock();
-  m->id = static_cast<int>(s->all_ms.size());
-  s->all_ms.push_back(m);
+  m->id = s->all_ms.size();
+  if (!s->all_ms.append(m)) debug::fatal("newm: out of memory");
   s->mcount++;
   s->lock.unlock();
   m->fastrand = 0x9e3779b9u ^ static_cast<std::uint32_t>(m->id * 2654435761u) ^ 1u;

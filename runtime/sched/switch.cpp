@@ -149,11 +149,46 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
                   static_cast<unsigned long long>(self->id), s->stacks.stack_size() / 1024);
 }
 
-[[gnu::always_inline]] inline void finish_switch_inline() noexcept;
+// finish_switch's common cases: nothing to do, a yield's requeue onto the
+// P, a park. Returns false, having done nothing, for the rest
+// (finish_switch_rare). Inlined into yield and park as well as finish_switch:
+// a yield or a channel hand-off completes without a call.
+[[gnu::always_inline]] inline bool finish_common(M* m) noexcept {
+  AfterSwitch what = m->after;
+  if (what == AfterSwitch::nothing) return true;
+  G* prev = m->after_g;
+  if (what == AfterSwitch::requeue && m->p) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    prev->transition(GStatus::running, GStatus::runnable);
+    Sched* s = current_sched();
+    runq_put(s, m->p, prev, false);
+    // Queued, so a P that is idle with nobody looking must get an M to
+    // steal it (sched.hpp's wakep rule): the G this M runs now may never
+    // switch (no preemption), and a spinner that gave up just before the
+    // put did not see it. Queue first, then look (the spinner's dance). A
+    // G locked to this M (m->locked_g: prev itself may be stolen, run and
+    // freed by now) waits for it alone: stealing it helps nobody.
+    if (s->npidle.load(std::memory_order_seq_cst) != 0 && m->locked_g != prev) [[unlikely]]
+      wakep(s);
+    return true;
+  }
+  if (what == AfterSwitch::park) {
+    m->after = AfterSwitch::nothing;
+    m->after_g = nullptr;
+    complete_park(m, prev);
+    return true;
+  }
+  return false;
+}
 
-// switch_away's body, inlined into yield and park: a yield or a channel
-// hand-off is a handful of loads and stores around one goro_switch.
-[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
+// The cases finish_common leaves.
+__attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
+
+// What every switch off a running G does before the jump, to `next` or to
+// m's g0 when null: m's bookkeeping, the thread state `self` leaves behind
+// and the sanitizer fiber. Returns the context to jump to.
+[[gnu::always_inline]] inline arch::Context leave_g(M* m, G* self, G* next) noexcept {
   if (debug::trace::on) [[unlikely]]
     debug::trace::g_stop(m, self);
   arch::Context target;
@@ -164,10 +199,17 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
     mark_g0(m);
     target = m->g0;
   }
-  if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
-    check_canary(self);
   swap_thread_state(m, self, next);
   sanitizer::switch_to_fiber(next ? next->fiber : m->g0_fiber);
+  return target;
+}
+
+// switch_away's body, inlined into yield and park: a yield or a channel
+// hand-off is a handful of loads and stores around one goro_switch.
+[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
+  if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
+    check_canary(self);
+  arch::Context target = leave_g(m, self, next);
   // A G leaving for good (exit) has no fake stack to keep.
   void** fake_save = m->after == AfterSwitch::exit ? nullptr : &self->fake_stack;
   if (next)
@@ -175,33 +217,11 @@ __attribute__((noinline)) void check_canary(G* self) noexcept {
   else
     sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
   arch::switch_context(&self->context, target);
-  finish_switch_inline();
-}
-
-// finish_switch with the common cases (nothing, a yield's requeue, a park)
-// inline and the rest (and every case under ASan) out of line.
-[[gnu::always_inline]] inline void finish_switch_inline() noexcept {
 #if defined(GORO_ASAN)
-  finish_switch();
+  finish_switch();  // ASan's side of the switch first, always
 #else
-  M* m = current_m();
-  AfterSwitch what = m->after;
-  if (what == AfterSwitch::nothing) return;
-  G* prev = m->after_g;
-  if (what == AfterSwitch::requeue && m->p) {
-    m->after = AfterSwitch::nothing;
-    m->after_g = nullptr;
-    prev->transition(GStatus::running, GStatus::runnable);
-    runq_put(current_sched(), m->p, prev, false);
-    return;
-  }
-  if (what == AfterSwitch::park) {
-    m->after = AfterSwitch::nothing;
-    m->after_g = nullptr;
-    complete_park(m, prev);
-    return;
-  }
-  finish_switch();
+  M* resumed_on = current_m();  // not necessarily m
+  if (!finish_common(resumed_on)) finish_switch_rare(resumed_on);
 #endif
 }
 
@@ -213,18 +233,14 @@ void switch_away(M* m, G* self, G* next) noexcept { switch_away_inline(m, self, 
 
 void preempt_switch(M* m, G* g, arch::Context resume) noexcept {
   // As switch_away to g0, except that g's context is the resume frame the
-  // signal handler built, not this (abandoned) handler frame. Tracing here
-  // is safe: the handler only stops a G at a safe point, outside libc and
-  // the runtime, so no malloc or stdio lock can be held by this thread.
-  if (debug::trace::on) [[unlikely]]
-    debug::trace::g_stop(m, g);
-  m->curg = nullptr;
-  mark_g0(m);
-  swap_thread_state(m, g, nullptr);
+  // signal handler built, not this (abandoned) handler frame. Tracing (in
+  // leave_g) is safe: the handler only stops a G at a safe point, outside
+  // libc and the runtime, so no malloc or stdio lock can be held by this
+  // thread.
+  arch::Context g0 = leave_g(m, g, nullptr);
   g->context = resume;
-  sanitizer::switch_to_fiber(m->g0_fiber);
   arch::Context abandoned = nullptr;
-  arch::switch_context(&abandoned, m->g0);
+  arch::switch_context(&abandoned, g0);
   __builtin_trap();  // the handler frame is never resumed
 }
 
@@ -254,36 +270,28 @@ void finish_switch() noexcept {
     sanitizer::finish_switch(m->g0_fake_stack, nullptr, nullptr);
   }
 #endif
+  if (!finish_common(m)) finish_switch_rare(m);
+}
+
+namespace {
+
+void finish_switch_rare(M* m) noexcept {
   G* prev = m->after_g;
   AfterSwitch what = m->after;
   m->after = AfterSwitch::nothing;
   m->after_g = nullptr;
   switch (what) {
     case AfterSwitch::nothing:
-      break;
-    case AfterSwitch::requeue:
-      prev->transition(GStatus::running, GStatus::runnable);
-      if (m->p) {
-        runq_put(current_sched(), m->p, prev, false);
-      } else {
-        Sched* s = current_sched();
-        s->lock.lock();
-        s->runq.push_locked(prev);
-        s->lock.unlock();
-        wakep(s);
-      }
-      break;
+    case AfterSwitch::park:
+      break;  // finish_common's
+    case AfterSwitch::requeue:  // with no P (finish_common's otherwise)
     case AfterSwitch::requeue_global: {
       Sched* s = current_sched();
-      prev->transition(GStatus::syscall, GStatus::runnable);
+      prev->transition(what == AfterSwitch::requeue ? GStatus::running : GStatus::syscall, GStatus::runnable);
       s->lock.lock();
       s->runq.push_locked(prev);
       s->lock.unlock();
       wakep(s);
-      break;
-    }
-    case AfterSwitch::park: {
-      complete_park(m, prev);
       break;
     }
     case AfterSwitch::exit:
@@ -302,6 +310,8 @@ void finish_switch() noexcept {
       break;
   }
 }
+
+}  // namespace
 
 void g_entry(void* arg) {
   finish_switch();

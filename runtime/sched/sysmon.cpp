@@ -52,11 +52,6 @@ struct MRecord {
   std::int64_t handoff_retry = kResignal;
 };
 
-struct Round {
-  int acted = 0;      // Ps retaken or preemptions requested
-  bool running = false;  // some goroutine is running
-};
-
 // Retakes Ps from system calls (Go's retake, the syscall half).
 int retake_syscalls(Sched* s, std::int64_t now) noexcept {
   int acted = 0;
@@ -83,7 +78,7 @@ int retake_syscalls(Sched* s, std::int64_t now) noexcept {
 
 // Unannotated blocking (preempt.hpp): m has run the same goroutine since the
 // last round. If its thread's CPU clock has not moved across kStillFor and
-// the thread sleeps in the kernel (blocked.hpp), ask its SIGURG handler to
+// the thread sleeps in a system call (blocked.hpp), ask its SIGURG handler to
 // hand the system call off. One clock read per running M per round; /proc
 // only when the clock stood still.
 int check_blocked(Sched* s, M* m, MRecord& r, std::int64_t now) noexcept {
@@ -94,35 +89,29 @@ int check_blocked(Sched* s, M* m, MRecord& r, std::int64_t now) noexcept {
   r.cpu_at = now;
   if (prev < 0 || r.cpu_ns != prev) return 0;
   r.cpu_at = prev_at;  // still since then
-  if (now - prev_at < kStillFor || now < r.handoff_next || !thread_asleep(tid)) return 0;
+  if (now - prev_at < kStillFor || now < r.handoff_next) return 0;
+  BlockedCall call;  // also for the handler: a call the signal ends with EINTR
+  if (!thread_syscall(tid, call)) return 0;  // runnable after all, or not in a call
   r.handoff_next = now + r.handoff_retry;
   r.handoff_retry = std::min(2 * r.handoff_retry, kHandoffRetryMax);
-  BlockedCall call;
-  thread_syscall(tid, call);  // for a call the signal will end with EINTR
   m->blocked_call = call;  // published by request_syscall_handoff's release store
   return request_syscall_handoff(s, m) ? 1 : 0;
 }
 
 // Asks Ms whose goroutine has run longer than the time slice to preempt it,
 // and Ms whose goroutine blocks in an unannotated system call to hand it off.
-int request_preemptions(Sched* s, std::int64_t now, std::vector<M*>& ms, std::vector<MRecord>& recs, bool& running) noexcept {
-  s->lock.lock();
-  ms.assign(s->all_ms.begin(), s->all_ms.end());
-  s->lock.unlock();
-  if (recs.size() < ms.size()) recs.resize(ms.size());
+int request_preemptions(Sched* s, std::int64_t now, std::vector<MRecord>& recs, bool& running) noexcept {
+  const int nms = s->all_ms.size();  // the Ms published so far (mlist.hpp)
+  if (recs.size() < static_cast<std::size_t>(nms)) recs.resize(static_cast<std::size_t>(nms));
   const bool preempt = s->config.preempt && preempt_supported();
   const std::int64_t slice = static_cast<std::int64_t>(s->config.time_slice.count()) * 1000;
   int acted = 0;
-  for (M* m : ms) {
-    MRecord& r = recs[static_cast<std::size_t>(m->id)];
+  for (int i = 0; i < nms; ++i) {
+    M* m = s->all_ms[i];
+    MRecord& r = recs[static_cast<std::size_t>(i)];  // i == m->id
     std::uint32_t seq = m->run_seq.load(std::memory_order_acquire);
     if ((seq & 1u) == 0 || seq != r.seq) {
-      r.seq = seq;
-      r.since = now;
-      r.last_signal = 0;
-      r.cpu_ns = -1;
-      r.handoff_next = 0;
-      r.handoff_retry = kResignal;
+      r = MRecord{.seq = seq, .since = now};
       running |= (seq & 1u) != 0;
       if (preempt && (seq & 1u) != 0) check_blocked(s, m, r, now);  // the first sample
       continue;
@@ -141,7 +130,6 @@ void* sysmon_main(void* arg) noexcept {
   Sysmon& sm = s->sysmon;
   // Preemption must never hit this thread (it is not an M: the handler
   // ignores it anyway, but the signal would interrupt its sleeps).
-  std::vector<M*> ms;
   std::vector<MRecord> recs;
   std::int64_t delay = kMinDelay;
   int idle = 0;
@@ -178,7 +166,7 @@ void* sysmon_main(void* arg) noexcept {
     }
     bool running = false;
     int acted = retake_syscalls(s, now);
-    acted += request_preemptions(s, now, ms, recs, running);
+    acted += request_preemptions(s, now, recs, running);
     idle = acted ? 0 : idle + 1;
     // While goroutines run, look often enough to catch a slice's end within
     // a fifth of a slice, and a goroutine blocked in an unannotated system

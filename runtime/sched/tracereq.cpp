@@ -17,21 +17,19 @@ namespace {
 // consent, as dumps do (dump.cpp): a stale value only costs a "moved"
 // answer, since the handler checks again on the M itself.
 // Fills in reqs[i].m: the M whose curg is reqs[i].g, if any (other than the
-// caller's own). Sched::lock is only tried (for about 10 ms): the caller may
-// be a SIGQUIT handler that interrupted its holder on this very thread.
+// caller's own). The M list needs no lock (mlist.hpp): the caller may be a
+// SIGQUIT handler that interrupted Sched::lock's holder on this very thread.
 GORO_NO_TSAN void find_ms(Sched* s, TraceRequest* reqs, std::size_t n) noexcept {
-  bool locked = false;
-  for (int i = 0; i < 100 && !(locked = s->lock.try_lock()); ++i) usleep(100);
-  if (!locked) return;
   M* self = current_m();
-  for (M* m : s->all_ms) {
+  // A plain loop, not MList::each: a lambda's body would not be GORO_NO_TSAN.
+  for (int k = 0, nms = s->all_ms.size(); k < nms; ++k) {
+    M* m = s->all_ms[k];
     if (m == self || m->tid.load(std::memory_order_acquire) == 0) continue;
     G* g = m->curg;
     if (!g) continue;
     for (std::size_t i = 0; i < n; ++i)
       if (reqs[i].g == g) reqs[i].m = m;
   }
-  s->lock.unlock();
 }
 
 // The interrupted stack pointer in a signal's ucontext.

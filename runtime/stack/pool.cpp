@@ -309,10 +309,14 @@ std::size_t StackPool::committed_bytes() const {
     trimmed_only = st.trimmed - st.emptied;
     auto slot_lo = [&](const Reservation& r, std::size_t i) { return r.base + i * st.stride + st.page; };
     if (held <= kCommittedSamples) {
-      // Few enough to measure every one: find them all.
-      for (const Reservation& r : st.reservations)
-        for (std::size_t i = 0; i < r.carved && npicked < kCommittedSamples; ++i)
+      // Few enough to measure every one: find them all. Exactly `held`
+      // slots are flagged (mu orders every flag change with `live` and the
+      // bands), so the scan ends at the last of them, not at the last slot.
+      for (std::size_t ri = 0; ri < st.reservations.size() && npicked < held; ++ri) {
+        const Reservation& r = st.reservations[ri];
+        for (std::size_t i = 0; i < r.carved && npicked < held; ++i)
           if (r.holding[i]) picked[npicked++] = slot_lo(r, i);
+      }
     } else {
       for (std::size_t a = 0; a < kCommittedAttempts && npicked < kCommittedSamples; ++a) {
         std::size_t k = std::size_t(st.sampler()) % st.carved_total;

@@ -5,6 +5,7 @@
 // and a channel pipeline. Every byte is accounted for: each reply must be
 // the function of its request, and the channel totals exact. A watchdog
 // aborts after 120 s. Sized by GORO_STRESS_SCALE.
+#include "tests/sched/preempt_available.hpp"
 #include "tests/sched/support.hpp"
 #include "tests/support/load.hpp"
 #include "tests/support/stress.hpp"
@@ -57,11 +58,8 @@ std::uint64_t reply_to(std::uint64_t v) { return v * 0x9e3779b97f4a7c15ULL + 1; 
 class ImplicitSyscallStress : public Procs {};
 
 TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
-  {
-    goro::Runtime rt({.procs = 1});
-    if (!sched::preempt_supported())
-      GTEST_SKIP() << "no hand-off of unannotated calls in this build: the ping-pong would hold every P";
-  }
+  if (!preempt_available())
+    GTEST_SKIP() << "no hand-off of unannotated calls in this build: the ping-pong would hold every P";
   Watchdog watchdog("ImplicitSyscallStress", 120s);
   constexpr int kPairs = 3, kSpinners = 2, kStages = 3;
   const long rounds = 60L * stress_scale();

@@ -9,6 +9,7 @@
 // the goroutine that would unblock the call never runs otherwise. A
 // watchdog std::thread unblocks it after 10 s with something the test can
 // tell apart, so a broken runtime fails instead of hanging.
+#include "tests/sched/preempt_available.hpp"
 #include "tests/sched/support.hpp"
 
 #include "runtime/sched/preempt.hpp"
@@ -40,13 +41,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-bool handoff_available() {
-  goro::Runtime rt({.procs = 1});  // settles preempt_init
-  return sched::preempt_supported();
-}
-
 #define SKIP_WITHOUT_HANDOFF()                                                                 \
-  if (!handoff_available()) GTEST_SKIP() << "asynchronous preemption (and with it the hand-off " \
+  if (!preempt_available()) GTEST_SKIP() << "asynchronous preemption (and with it the hand-off " \
                                             "of unannotated system calls) is off in this build"
 
 std::uint64_t implicit_syscalls() {

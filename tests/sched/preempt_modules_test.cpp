@@ -5,7 +5,7 @@
 #include "tests/support/load.hpp"
 
 #include "runtime/debug/godebug.hpp"
-#include "runtime/sched/preempt.hpp"
+#include "tests/sched/preempt_available.hpp"
 
 #include <goro/goro.hpp>
 #include <gtest/gtest.h>
@@ -33,10 +33,7 @@ bool expect_preemptible() {
 // has run 20 times. If the library is no safe point, the ticker never gets
 // the P and a plain thread ends the spin after 3 s instead.
 TEST(PreemptModules, SpinInsideALibrary) {
-  {
-    goro::Runtime rt({.procs = 1});
-    if (!sched::preempt_supported()) GTEST_SKIP() << "asynchronous preemption is off in this build";
-  }
+  if (!preempt_available()) GTEST_SKIP() << "asynchronous preemption is off in this build";
   Watchdog watchdog("PreemptModules.SpinInsideALibrary", 60s);
   std::atomic<bool> stop{false};
   std::atomic<int> ticks{0};

@@ -3,6 +3,7 @@
 // only at safe points, and resumes with every register, the flags, the
 // vector registers and its red zone intact. Options::preempt = false turns
 // it off.
+#include "tests/sched/preempt_available.hpp"
 #include "tests/sched/support.hpp"
 #include "tests/support/load.hpp"
 
@@ -32,12 +33,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-bool preempt_available() {
-  // Initialised by the first runtime; start one so the answer is settled.
-  goro::Runtime rt({.procs = 1});
-  return sched::preempt_supported();
-}
 
 #define SKIP_WITHOUT_PREEMPTION()                                                       \
   if (!preempt_available()) GTEST_SKIP() << "asynchronous preemption is off in this build " \

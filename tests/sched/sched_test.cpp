@@ -2,6 +2,7 @@
 // blocking, lock_os_thread), each test with procs = 1, 2 and 8.
 #include "tests/support/death.hpp"
 #include "tests/sched/support.hpp"
+#include "tests/support/load.hpp"
 #include "tests/support/sanitizer.hpp"
 
 #include <goro/goro.hpp>
@@ -518,6 +519,34 @@ TEST_P(Procs, NoFalseDeadlockWithAForeignThread) {
     ev.wait();
     t.join();
   }, {.procs = GetParam()});
+}
+
+// A goroutine that yields to one that never switches (preemption off) stays
+// queued on that P; with another P idle, an M must come and take it (the
+// wakep rule, sched.hpp). The yield used to queue it without looking: when
+// the only spinning M gave up just before, nobody ever took it and run()
+// waited forever (DumpRunning hung so, once in ~70 runs on one CPU).
+TEST_P(Procs, YielderBehindASpinnerIsTakenByAnIdleP) {
+  if (GetParam() < 2) GTEST_SKIP() << "one P: without preemption the spinner keeps it";
+  Watchdog watchdog("Procs.YielderBehindASpinnerIsTakenByAnIdleP", 60s);
+  // A fresh runtime each round: the other M is started for the spinner (a
+  // new thread, slow to look), which is when the window opened.
+  for (int round = 0; round < 300; ++round) {
+    goro::run([] {
+      std::atomic<bool> started{false}, stop{false};
+      goro::WaitGroup done;
+      done.add(1);
+      goro::go([&] {
+        started.store(true);
+        while (!stop.load(std::memory_order_relaxed)) {
+        }
+        done.done();
+      });
+      while (!started.load()) goro::yield();  // usually to the spinner, on this P
+      stop.store(true);
+      done.wait();
+    }, {.procs = GetParam(), .preempt = false});
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sched, Procs, ::testing::Values(1, 2, 8), procs_name);

@@ -36,17 +36,17 @@ TEST(Footprint, HundredThousandStacksCostAPageEach) {
     std::printf("[ measured ] guard %s: %.3f KiB RSS per stack, %zu -> %zu mappings, %zu GiB reserved\n",
                 guard_kind_name(pool.guard_kind()), kib_per_stack, maps_before, maps_after,
                 pool.reserved_bytes() >> 30);
-    if (!kSanitized) {
+    if (!kUnderSanitizer) {
       EXPECT_LT(kib_per_stack, 4.5);
     }
-    if (pool.guard_kind() == GuardKind::madvise && !kSanitized) {
+    if (pool.guard_kind() == GuardKind::madvise && !kUnderSanitizer) {
       // A handful of reservations, not one mapping (or two) per stack.
       EXPECT_LT(maps_after - maps_before, 30u);
     }
     for (Stack s : stacks) pool.release(s);
   }
   // The pool's destructor unmapped everything it reserved.
-  if (!kSanitized) {
+  if (!kUnderSanitizer) {
     EXPECT_LE(mapping_count(), maps_before + 2);
   }
 }

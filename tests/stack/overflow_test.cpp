@@ -30,7 +30,7 @@ void arm(std::uint64_t id) {
 // How an ordinary segfault ends: killed by SIGSEGV, or under a sanitizer,
 // whose handler we chain to, its report and exit status (support.hpp).
 const auto kOrdinaryCrash = [] {
-  if constexpr (kSanitized) return [](int status) { return ::testing::ExitedWithCode(kSanitizerExitCode)(status); };
+  if constexpr (kUnderSanitizer) return [](int status) { return ::testing::ExitedWithCode(kSanitizerExitCode)(status); };
   else return [](int status) { return ::testing::KilledBySignal(SIGSEGV)(status); };
 }();
 const char* const kOrdinaryCrashMessage = kSanitizerSegv;

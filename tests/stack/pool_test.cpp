@@ -164,7 +164,7 @@ TEST(StackPool, EmptiesSlotsWhenHoldingFarMoreThanLive) {
   const long full = rss_kib();
   for (Stack s : stacks) pool.release(s);
   const long after = rss_kib();
-  if (kSanitized) GTEST_SKIP() << "RSS under a sanitizer includes its shadow (and ASan's quarantine)";
+  if (kUnderSanitizer) GTEST_SKIP() << "RSS under a sanitizer includes its shadow (and ASan's quarantine)";
   EXPECT_GT(full - before, kStacks * 8 * 9 / 10);
   // 1024 warm + a batch or two, each holding 8 KiB.
   EXPECT_LT(after - before, 1300 * 8 + 2048) << "before " << before << " full " << full << " after " << after;

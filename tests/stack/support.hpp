@@ -5,6 +5,7 @@
 #include "arch/context.hpp"
 #include "runtime/sched/sanitizer.hpp"
 #include "runtime/stack/stack.hpp"
+#include "tests/support/sanitizer.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,20 +20,19 @@
 
 namespace goro::stack::testing_support {
 
-// AddressSanitizer and ThreadSanitizer map shadow and allocator regions of
-// their own as the tests run, so RSS and mapping counts say nothing about the
-// pool under them; and they own the SIGSEGV handler our handler chains to
-// (it reports, then exits with the sanitizer's status: ASan 1, TSan 66).
+// AddressSanitizer and ThreadSanitizer (test::kUnderSanitizer) map shadow and
+// allocator regions of their own as the tests run, so RSS and mapping counts
+// say nothing about the pool under them; and they own the SIGSEGV handler our
+// handler chains to (it reports, then exits with the sanitizer's status:
+// ASan 1, TSan 66).
+using goro::test::kUnderSanitizer;
 #if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kSanitized = true;
 inline constexpr int kSanitizerExitCode = 1;
 inline constexpr const char* kSanitizerSegv = "AddressSanitizer: SEGV";
 #elif defined(__SANITIZE_THREAD__)
-inline constexpr bool kSanitized = true;
 inline constexpr int kSanitizerExitCode = 66;
 inline constexpr const char* kSanitizerSegv = "ThreadSanitizer: SEGV";
 #else
-inline constexpr bool kSanitized = false;
 inline constexpr int kSanitizerExitCode = 0;
 inline constexpr const char* kSanitizerSegv = "";
 #endif

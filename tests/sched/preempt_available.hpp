@@ -1,0 +1,17 @@
+// Whether asynchronous preemption (and with it the hand-off of unannotated
+// system calls) works in this test process, for tests that skip without it.
+#pragma once
+
+#include "runtime/sched/preempt.hpp"
+
+namespace goro::test {
+
+// sched::preempt_supported() once settled: start() settles it by calling
+// preempt_init(), which runs once per process (later calls return at once)
+// and needs no runtime, so asking costs no Runtime start and stop.
+inline bool preempt_available() noexcept {
+  sched::preempt_init();
+  return sched::preempt_supported();
+}
+
+}  // namespace goro::test
