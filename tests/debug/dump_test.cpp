@@ -296,7 +296,8 @@ TEST(DumpAll, GorodebugDumpallPrintsEveryGoroutine) {
       });
     started.wait();
     // Every one parked (a liveness bound of 10 s), then the count.
-    std::regex header("goroutine [0-9]+ \\[chan receive\\]:\n");
+    // A goroutine parked for a second or more says so: "[chan receive, 2 seconds]".
+    std::regex header("goroutine [0-9]+ \\[chan receive(, [0-9]+ (seconds|minutes))?\\]:\n");
     std::string d;
     long n = 0;
     for (int tries = 0; tries < 1000 && n != 300; ++tries) {
