@@ -106,6 +106,9 @@ struct M;
 void preempt_init() noexcept;
 // True when asynchronous preemption works in this process.
 bool preempt_supported() noexcept;
+// True when unannotated system calls are handed off (x86-64 only; implies
+// preempt_supported()).
+bool syscall_handoff_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;
 // Asks m to hand its P off for the system call its goroutine is blocked in
