@@ -5,6 +5,7 @@
 #include "runtime/sched/internal.hpp"
 #include "runtime/sched/preempt_arch.hpp"
 #include "runtime/sched/tracereq.hpp"
+#include "runtime/sched/unwind_tables.hpp"
 
 #include "runtime/debug/godebug.hpp"
 
@@ -146,6 +147,7 @@ Kind classify_name(const char* name) noexcept {
 
 int find_exe(dl_phdr_info* info, std::size_t, void* out) {
   // The first object is the main program.
+  register_unwind_table(info);
   auto* bias = static_cast<std::uintptr_t*>(out);
   bias[0] = info->dlpi_addr;
   std::uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -184,6 +186,7 @@ bool names_module(const char* list, const char* path) noexcept {
 int find_extra(dl_phdr_info* info, std::size_t, void* arg) {
   auto* want = static_cast<ExtraModules*>(arg);
   if (!info->dlpi_name || !names_module(want->names, info->dlpi_name)) return 0;
+  register_unwind_table(info);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
