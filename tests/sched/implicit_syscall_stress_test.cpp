@@ -59,7 +59,7 @@ class ImplicitSyscallStress : public Procs {};
 TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
   {
     goro::Runtime rt({.procs = 1});
-    if (!sched::preempt_supported())
+    if (!sched::syscall_handoff_supported())
       GTEST_SKIP() << "no hand-off of unannotated calls in this build: the ping-pong would hold every P";
   }
   Watchdog watchdog("ImplicitSyscallStress", 120s);

@@ -7,6 +7,7 @@
 #include "tests/support/load.hpp"
 
 #include "runtime/sched/preempt.hpp"
+#include "runtime/sched/preempt_arch.hpp"
 #include "tests/sched/preempt_regs.hpp"
 #include "runtime/sched/sched.hpp"
 
@@ -340,6 +341,61 @@ TEST(Preempt, RegistersSurviveThousandsOfPreemptions) {
     EXPECT_GE(n, 1000u) << "too few preemptions for the test to mean anything";
   }, {.procs = 1, .time_slice = std::chrono::microseconds(200)});
 }
+
+#if GORO_ASYNC_PREEMPT && defined(__aarch64__)
+// The copy of an AArch64 signal frame with an extra_context record (what
+// Linux and qemu write when SVE state does not fit in __reserved): the block
+// past the records, which runs beyond struct rt_sigframe, is copied with the
+// frame and datap points at the copy, as Linux's rt_sigreturn requires.
+// qemu does not check datap (and the G's M keeps its alternate stack
+// meanwhile, so the stale pointer would still read the right data there):
+// only this test catches a copy that leaves datap behind.
+TEST(PreemptFrame, ExtraContextIsCopiedAndItsPointerMoved) {
+  constexpr std::size_t kInfo = sizeof(siginfo_t);
+  constexpr std::size_t kRecords = kInfo + offsetof(ucontext_t, uc_mcontext.__reserved);
+  constexpr std::size_t kExtraAt = kRecords + 528 + 32 + 16;  // after fpsimd, extra_context, terminator
+  constexpr std::size_t kExtraSize = 4096;
+  alignas(16) static unsigned char frame[kExtraAt + kExtraSize];
+  alignas(16) static unsigned char stack[64 * 1024];
+  std::memset(frame, 0, sizeof frame);
+  std::memset(stack, 0, sizeof stack);
+  auto put32 = [](unsigned char* at, std::uint32_t v) { std::memcpy(at, &v, 4); };
+  auto* uc = reinterpret_cast<ucontext_t*>(frame + kInfo);
+  const auto sp = reinterpret_cast<std::uintptr_t>(stack + sizeof stack - 256);
+  uc->uc_mcontext.sp = sp;
+  uc->uc_mcontext.regs[7] = 0x7777;
+  put32(frame + kRecords, 0x46508001);  // fpsimd_context
+  put32(frame + kRecords + 4, 528);
+  put32(frame + kRecords + 528, 0x45585401);  // extra_context
+  put32(frame + kRecords + 528 + 4, 32);
+  const std::uint64_t datap = reinterpret_cast<std::uintptr_t>(frame + kExtraAt);
+  std::memcpy(frame + kRecords + 528 + 8, &datap, 8);
+  put32(frame + kRecords + 528 + 16, kExtraSize);
+  for (std::size_t i = 0; i < kExtraSize - 16; ++i) frame[kExtraAt + i] = static_cast<unsigned char>(i * 7 + 1);
+  static_assert(kExtraAt + kExtraSize > sizeof(siginfo_t) + sizeof(ucontext_t), "the block must run past rt_sigframe");
+
+  sched::preempt_arch::SignalFrame f;
+  ASSERT_TRUE(sched::preempt_arch::locate(frame, uc, f));
+  EXPECT_EQ(f.sp, sp);
+  EXPECT_GE(f.size, sizeof frame);
+  const std::uintptr_t at = sched::preempt_arch::copy(uc, f);
+  EXPECT_EQ(at % 16, 0u);
+  EXPECT_LE(at + sizeof frame, sp - 128) << "the 128 bytes below sp are left alone";
+  auto* copy = reinterpret_cast<unsigned char*>(at);
+  std::uint64_t moved = 0;
+  std::memcpy(&moved, copy + kRecords + 528 + 8, 8);
+  EXPECT_EQ(moved, at + kExtraAt);
+  EXPECT_EQ(std::memcmp(copy + kExtraAt, frame + kExtraAt, kExtraSize), 0);
+  EXPECT_EQ(reinterpret_cast<ucontext_t*>(copy + kInfo)->uc_mcontext.regs[7], 0x7777u);
+  for (std::size_t i = 0; i < 128; ++i) ASSERT_EQ(stack[sizeof stack - 256 - 128 + i], 0) << i;
+
+  // Records that make no sense (sizes past the end, no terminator) are not
+  // copied; nor is an (info, uc) pair that is not one rt_sigframe.
+  std::memset(frame + kRecords, 0x10, sizeof(uc->uc_mcontext.__reserved));
+  EXPECT_FALSE(sched::preempt_arch::locate(frame, uc, f));
+  EXPECT_FALSE(sched::preempt_arch::locate(frame + 16, uc, f));
+}
+#endif
 
 }  // namespace
 }  // namespace goro::test
