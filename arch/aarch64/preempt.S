@@ -65,6 +65,12 @@
 #define GORO_FEATURE_PAC 0
 #endif
 
+/* Both unwind sections for this object's CFI: the linker then gives every
+ * executable linking goro statically a .debug_frame, which libunwind loads
+ * once (preempt.cpp, load_debug_frames) instead of searching the file for
+ * one on every lookup inside the SIGURG handler. */
+        .cfi_sections .eh_frame, .debug_frame
+
         .text
         .globl  goro_sigresume
         .type   goro_sigresume, %function

@@ -5,7 +5,6 @@
 #include "runtime/sched/internal.hpp"
 #include "runtime/sched/preempt_arch.hpp"
 #include "runtime/sched/tracereq.hpp"
-#include "runtime/sched/unwind_tables.hpp"
 
 #include "runtime/debug/godebug.hpp"
 
@@ -96,6 +95,28 @@ void forward(int sig, siginfo_t* info, void* ctx) noexcept {
 // cache, each step looks its frame up afresh: slower dumps, no lock.
 void disable_unwind_cache() noexcept { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE); }
 
+// Libunwind builds configured with .debug_frame support (Debian's AArch64
+// one) look for a .debug_frame section of the object holding every address
+// they look up, after finding its .eh_frame entry. They keep what they load,
+// but an object without one is searched afresh each time: /proc/self/maps
+// read and the file opened, with malloc and stdio, in the signal handler
+// (9 ms per safe-point test under qemu-aarch64, most requests lost
+// meanwhile). arch/aarch64/preempt.S gives every executable that links goro
+// statically a small .debug_frame, and this loads it once, at start, outside
+// any handler, by unwinding the calling thread: lookups in the executable
+// then find it in libunwind's list. (Shared objects named by
+// GORODEBUG=preemptmodules, and an executable linking libgoro.so, still pay
+// the search. On x86-64 libunwind has no .debug_frame support: nothing to
+// do, and nothing done wrong by doing it.) After disable_unwind_cache, which
+// flushes that list.
+void load_debug_frames() noexcept {
+  unw_context_t uc;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&uc) != 0 || unw_init_local(&cursor, &uc) != 0) return;
+  for (int depth = 0; depth < 64 && unw_step(&cursor) > 0; ++depth) {
+  }
+}
+
 }  // namespace
 #if GORO_ASYNC_PREEMPT
 
@@ -147,7 +168,6 @@ Kind classify_name(const char* name) noexcept {
 
 int find_exe(dl_phdr_info* info, std::size_t, void* out) {
   // The first object is the main program.
-  register_unwind_table(info);
   auto* bias = static_cast<std::uintptr_t*>(out);
   bias[0] = info->dlpi_addr;
   std::uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -186,7 +206,6 @@ bool names_module(const char* list, const char* path) noexcept {
 int find_extra(dl_phdr_info* info, std::size_t, void* arg) {
   auto* want = static_cast<ExtraModules*>(arg);
   if (!info->dlpi_name || !names_module(want->names, info->dlpi_name)) return 0;
-  register_unwind_table(info);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
@@ -478,6 +497,7 @@ void preempt_init() noexcept {
     const bool have_map = false;  // SIGURG only carries trace requests
 #endif
     disable_unwind_cache();
+    load_debug_frames();
     struct sigaction sa {};
     sa.sa_sigaction = &on_sigurg;
     // SA_NODEFER and an empty mask: the handler may switch away without
