@@ -32,8 +32,8 @@ constexpr std::size_t kSigframe = sizeof(siginfo_t) + sizeof(ucontext_t);  // st
 constexpr std::size_t kRecords = offsetof(ucontext_t, uc_mcontext.__reserved);
 constexpr std::size_t kRecordsSize = sizeof(ucontext_t::uc_mcontext.__reserved);
 constexpr std::uint32_t kExtraMagic = 0x45585401;  // EXTRA_MAGIC, <asm/sigcontext.h>
-constexpr std::size_t kExtraDatap = 8;             // struct extra_context: head, datap (u64), size (u32)
-constexpr std::size_t kExtraSize = 16;
+constexpr std::size_t kDatapAt = 8;                // struct extra_context: head, datap (u64) at 8,
+constexpr std::size_t kSizeAt = 16;                //   size (u32) at 16
 constexpr std::size_t kMaxFrame = 64 * 1024;       // more than any frame Linux or qemu builds
 
 static_assert(kSigframe % 16 == 0);
@@ -70,13 +70,13 @@ bool locate(const void* info, ucontext_t* uc, SignalFrame& f) noexcept {
     if (magic == 0 && len == 0) break;
     if (len < 8 || len % 16 != 0 || len > end - at) return false;
     if (magic == kExtraMagic) {
-      if (pointer_at != 0 || len < kExtraSize + 4) return false;
-      std::uint64_t datap = load64(at + kExtraDatap);
-      std::uint32_t extra = load32(at + kExtraSize);
+      if (pointer_at != 0 || len < kSizeAt + 4) return false;
+      std::uint64_t datap = load64(at + kDatapAt);
+      std::uint32_t extra = load32(at + kSizeAt);
       // Data within reach after the records' start, as both writers lay it out.
       if (datap < first || datap - frame > kMaxFrame || extra > kMaxFrame - (datap - frame)) return false;
       size = std::max<std::size_t>(size, datap - frame + extra);
-      pointer_at = at + kExtraDatap - frame;
+      pointer_at = at + kDatapAt - frame;
     }
     at += len;
   }
