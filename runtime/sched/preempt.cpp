@@ -118,6 +118,7 @@ void load_debug_frames() noexcept {
 }
 
 }  // namespace
+
 #if GORO_ASYNC_PREEMPT
 
 namespace {
