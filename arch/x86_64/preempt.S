@@ -48,23 +48,34 @@
 #define GORO_LANDING_PAD
 #endif
 
-        .text
-        .globl  goro_sigresume
-        .type   goro_sigresume, @function
+/*
+ * Both entry points below are one sequence, SIGRETURN_AFTER name, fn:
+ * %rsp is the copied ucontext; call fn(copy) on a 16-aligned stack, keeping
+ * the copy's address in %rbx (callee-saved), then rt_sigreturn with %rsp
+ * back at the copy. The unwinder stops here (.cfi_undefined rip).
+ */
+        .macro SIGRETURN_AFTER name, fn
+        .globl  \name
+        .type   \name, @function
         .p2align 4
-goro_sigresume:
+\name:
         .cfi_startproc
         .cfi_undefined rip              /* unwinders stop here */
-        GORO_LANDING_PAD                /* reached by goro_switch's indirect jmp */
+        GORO_LANDING_PAD                /* reached by an indirect jmp or rt_sigreturn */
         movq    %rsp, %rbx              /* the copied ucontext */
+        movq    %rsp, %rdi
         andq    $-16, %rsp
-        call    goro_preempt_resumed
+        call    \fn
         movq    %rbx, %rsp
         movl    $15, %eax               /* __NR_rt_sigreturn */
         syscall
         ud2
         .cfi_endproc
-        .size   goro_sigresume, .-goro_sigresume
+        .size   \name, .-\name
+        .endm
+
+        .text
+        SIGRETURN_AFTER goro_sigresume, goro_preempt_resumed
 
 /*
  * goro_syscall_trampoline: an unannotated blocking system call, made again
@@ -98,22 +109,6 @@ goro_sigresume:
  *  - No unwinder goes past this frame (.cfi_undefined rip): a preemption
  *    request that arrives meanwhile finds runtime code and is refused.
  */
-        .globl  goro_syscall_trampoline
-        .type   goro_syscall_trampoline, @function
-        .p2align 4
-goro_syscall_trampoline:
-        .cfi_startproc
-        .cfi_undefined rip
-        GORO_LANDING_PAD
-        movq    %rsp, %rbx              /* the copied ucontext */
-        movq    %rsp, %rdi
-        andq    $-16, %rsp
-        call    goro_implicit_syscall
-        movq    %rbx, %rsp
-        movl    $15, %eax               /* __NR_rt_sigreturn */
-        syscall
-        ud2
-        .cfi_endproc
-        .size   goro_syscall_trampoline, .-goro_syscall_trampoline
+        SIGRETURN_AFTER goro_syscall_trampoline, goro_implicit_syscall
 
         .section .note.GNU-stack,"",@progbits

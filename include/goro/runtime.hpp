@@ -34,7 +34,7 @@ struct Options {
 // Goroutines may be started from any thread, goroutine or not. Destroying it
 // (or shutdown()) stops scheduling: goroutines that have not finished are
 // abandoned, as when a Go program's main returns. Shutdown waits for every
-// thread to reach a switch point: asynchronous preemption (x86-64) brings a
+// thread to reach a switch point: asynchronous preemption (x86-64, AArch64) brings a
 // spinning goroutine there within a time slice or so, unless it spins inside
 // a library or with preemption off, which holds shutdown up.
 class Runtime {

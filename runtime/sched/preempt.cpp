@@ -3,6 +3,7 @@
 #include "runtime/sched/preempt.hpp"
 
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/preempt_arch.hpp"
 #include "runtime/sched/tracereq.hpp"
 
 #include "runtime/debug/godebug.hpp"
@@ -24,33 +25,8 @@
 #include <unistd.h>
 #include <vector>
 
-// Where the resume method exists (see preempt.hpp): x86-64 with the asm
-// switch (the resume frame is a goro_switch frame), no TSan (it defers
-// asynchronous signals and passes the handler a copy of the context) and no
-// ASan (the handler writes below the interrupted stack pointer, where ASan
-// may keep stale poison).
-//
-// AArch64: the same method applies (rt_sigreturn restores x0-x30, sp, pc,
-// pstate and the FPSIMD/SVE records from the frame at sp), but the frame
-// there carries the records inline in uc_mcontext.__reserved (4 KiB, plus an
-// extra_context block whose pointer must be re-based when copied), and it
-// could only be tested under qemu-user, which builds signal frames its own
-// way. Not done yet: preemption is off on AArch64, everything else
-// (sysmon, syscall retake) works there.
-#if defined(__x86_64__) && defined(GORO_SWITCH_ASM) && !defined(__SANITIZE_THREAD__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define GORO_ASYNC_PREEMPT 1
-#else
-#define GORO_ASYNC_PREEMPT 0
-#endif
-
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
-
-#if GORO_ASYNC_PREEMPT
-extern "C" void goro_sigresume();         // arch/x86_64/preempt.S
-extern "C" void goro_syscall_trampoline();  // arch/x86_64/preempt.S
-#endif
 
 namespace goro::sched {
 
@@ -61,10 +37,11 @@ NoPreempt::~NoPreempt() {
   if (m_) m_->no_preempt--;
 }
 
-// Called by goro_sigresume (arch/x86_64/preempt.S) on the resumed G's stack,
-// before rt_sigreturn. Defined in every build: the assembly is always linked
-// on x86-64 even where preemption is off.
-extern "C" void goro_preempt_resumed() noexcept {
+// Called by goro_sigresume (arch/ARCH/preempt.S) on the resumed G's stack,
+// with the copied signal frame (unused), before rt_sigreturn. Defined in
+// every build: the assembly is linked with the asm switch even where
+// preemption is off.
+extern "C" void goro_preempt_resumed(void*) noexcept {
   int saved_errno = errno;
   finish_switch();
   errno = saved_errno;
@@ -87,6 +64,7 @@ bool signal_request(M* m, std::atomic<bool>& flag, std::atomic<std::uint64_t>& c
 bool preempt_m(Sched* s, M* m) noexcept { return signal_request(m, m->preempt_req, s->preempt_requests); }
 
 bool request_syscall_handoff(Sched* s, M* m) noexcept {
+  if (!GORO_SYSCALL_HANDOFF) return false;  // no trampoline: the signal would only cost an EINTR
   return signal_request(m, m->syscall_req, s->implicit_syscall_requests);
 }
 
@@ -94,6 +72,7 @@ namespace {
 
 std::once_flag g_init_once;
 struct sigaction g_previous {};
+bool g_supported = false;
 
 // A SIGURG that is not ours (out-of-band socket data, another thread's):
 // whoever had the signal before us gets it.
@@ -116,35 +95,31 @@ void forward(int sig, siginfo_t* info, void* ctx) noexcept {
 // cache, each step looks its frame up afresh: slower dumps, no lock.
 void disable_unwind_cache() noexcept { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE); }
 
-}  // namespace
-
-#if !GORO_ASYNC_PREEMPT
-
-namespace {
-
-// No preemption in this build: SIGURG only carries trace requests.
-void on_sigurg(int sig, siginfo_t* info, void* ctx) {
-  int saved_errno = errno;
-  M* m = current_m();
-  if (!m || !answer_trace_request(m, ctx)) forward(sig, info, ctx);
-  errno = saved_errno;
+// Libunwind builds configured with .debug_frame support (Debian's AArch64
+// one) look for a .debug_frame section of the object holding every address
+// they look up, after finding its .eh_frame entry. They keep what they load,
+// but an object without one is searched afresh each time: /proc/self/maps
+// read and the file opened, with malloc and stdio, in the signal handler
+// (9 ms per safe-point test under qemu-aarch64, most requests lost
+// meanwhile). arch/aarch64/preempt.S gives every executable that links goro
+// statically a small .debug_frame, and this loads it once, at start, outside
+// any handler, by unwinding the calling thread: lookups in the executable
+// then find it in libunwind's list. (Shared objects named by
+// GORODEBUG=preemptmodules, and an executable linking libgoro.so, still pay
+// the search. On x86-64 libunwind has no .debug_frame support: nothing to
+// do, and nothing done wrong by doing it.) After disable_unwind_cache, which
+// flushes that list.
+void load_debug_frames() noexcept {
+  unw_context_t uc;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&uc) != 0 || unw_init_local(&cursor, &uc) != 0) return;
+  for (int depth = 0; depth < 64 && unw_step(&cursor) > 0; ++depth) {
+  }
 }
 
 }  // namespace
 
-void preempt_init() noexcept {
-  std::call_once(g_init_once, [] {
-    disable_unwind_cache();
-    struct sigaction sa {};
-    sa.sa_sigaction = &on_sigurg;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGURG, &sa, &g_previous);
-  });
-}
-bool preempt_supported() noexcept { return false; }
-
-#else
+#if GORO_ASYNC_PREEMPT
 
 namespace {
 
@@ -168,7 +143,6 @@ struct CodeMap {
 };
 
 CodeMap g_map;
-bool g_supported = false;
 
 bool starts_with(const char* s, const char* prefix) noexcept { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
 
@@ -314,32 +288,29 @@ Kind classify(std::uintptr_t pc, bool foreign_ok = false) noexcept {
   const Range& f = r[lo - 1];
   return pc < f.hi ? f.kind : Kind::user;
 }
-
 // --- The handler -------------------------------------------------------------
 
-constexpr std::size_t kRedZone = 128;
-constexpr std::size_t kFpxSwOffset = 464;                  // struct _fpx_sw_bytes in the fxsave area
-constexpr std::uint32_t kFpXstateMagic1 = 0x46505853U;     // FP_XSTATE_MAGIC1
-constexpr std::size_t kUcontextKernelSize = offsetof(ucontext_t, __fpregs_mem);  // what rt_sigreturn reads
-constexpr std::size_t kSwitchFrame = 64;                   // arch/x86_64/frame.h GORO_FRAME_SIZE
-constexpr std::size_t kResumeStackRoom = 16 * 1024;        // finish_switch runs below the copy
+constexpr std::size_t kResumeStackRoom = 16 * 1024;  // finish_switch runs below the copy
 constexpr int kMaxFrames = 128;
 
-// Every return address from the interrupted PC down to the goroutine's entry
-// is user code in the main executable (or, with foreign_ok, anywhere but
-// the runtime).
+// The interrupted PC and every return address from it down to the
+// goroutine's entry are user code in the main executable (or, with
+// foreign_ok, anywhere but the runtime). The PC is tested before unwinding:
+// it alone rules out most refusals (runtime code, libc), cheaply.
 bool frames_allow(ucontext_t* uc, bool foreign_ok) noexcept {
+  Kind k = classify(preempt_arch::pc(uc), foreign_ok);
+  if (k == Kind::runtime || k == Kind::bottom) return false;
+  if (k == Kind::entry) return true;
   unw_cursor_t cursor;
   if (unw_init_local2(&cursor, reinterpret_cast<unw_context_t*>(uc), UNW_INIT_SIGNAL_FRAME) != 0) return false;
-  for (int depth = 0; depth < kMaxFrames; ++depth) {
+  for (int depth = 1; depth < kMaxFrames; ++depth) {
+    // An unwinding failure, or no entry frame: not a goroutine as we know it.
+    if (unw_step(&cursor) <= 0) return false;
     unw_word_t ip = 0;
     if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0) return false;
-    // Return addresses point after the call: look up the call itself.
-    Kind k = classify(depth == 0 ? ip : ip - 1, foreign_ok);
-    if (k == Kind::runtime || (k == Kind::bottom && depth == 0)) return false;
+    k = classify(ip - 1, foreign_ok);  // return addresses point after the call: look up the call itself
+    if (k == Kind::runtime) return false;
     if (k == Kind::entry || k == Kind::bottom) return true;  // reached the goroutine's entry
-    int step = unw_step(&cursor);
-    if (step <= 0) return false;  // an unwinding failure, or no entry frame: not a goroutine as we know it
   }
   return false;
 }
@@ -348,73 +319,33 @@ bool frames_allow(ucontext_t* uc, bool foreign_ok) noexcept {
 // goroutine with a P, outside every runtime lock and no-preempt scope, the
 // interrupted SP is on the goroutine's stack with room below it for the
 // copy of the signal frame, and the handler runs on another stack. Fills in
-// the interrupted SP and the XSAVE area's address and size.
-struct Interrupted {
-  std::uintptr_t sp = 0;
-  unsigned char* fp = nullptr;
-  std::size_t fp_size = 0;
-};
-
-bool interruptible(M* m, ucontext_t* uc, Interrupted& at) noexcept {
+// the signal frame to copy (preempt_arch.hpp).
+bool interruptible(M* m, const void* info, ucontext_t* uc, preempt_arch::SignalFrame& f) noexcept {
   G* g = m->curg;
   if (!g || !m->p || m->no_preempt != 0 || runtime_locks_held != 0 || m->after != AfterSwitch::nothing ||
       m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
     return false;
-  auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  const std::uintptr_t sp = preempt_arch::sp(uc);
   auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
   if (sp <= lo || sp > hi) return false;  // not on the goroutine's stack
-  auto here = reinterpret_cast<std::uintptr_t>(&sp);
+  auto here = reinterpret_cast<std::uintptr_t>(&f);
   if (here >= lo && here < hi) return false;  // no alternate stack: we would write over ourselves
-  // The XSAVE area the kernel saved, and its size.
-  auto* fp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.fpregs);
-  if (!fp) return false;
-  std::uint32_t sw[2];
-  std::memcpy(sw, fp + kFpxSwOffset, sizeof sw);
-  std::size_t fp_size = sw[0] == kFpXstateMagic1 ? sw[1] : 512;
-  if (fp_size < 512 || fp_size > 64 * 1024) return false;
-  std::size_t need = kRedZone + fp_size + 64 + kUcontextKernelSize + 16 + kSwitchFrame + kResumeStackRoom;
-  if (sp - lo < need) return false;  // too close to the guard page
-  at = {sp, fp, fp_size};
+  if (!preempt_arch::locate(info, uc, f)) return false;
+  if (sp - lo < f.need + kResumeStackRoom) return false;  // too close to the guard page
   return true;
 }
 
-// Copies the kernel's signal frame (ucontext and XSAVE area) below the
-// interrupted red zone (the picture in arch/x86_64/preempt.S); returns the
-// copied ucontext's address, 16-byte aligned.
-std::uintptr_t copy_signal_frame(ucontext_t* uc, const Interrupted& at) noexcept {
-  std::uintptr_t top = at.sp - kRedZone;
-  std::uintptr_t fp_copy = (top - at.fp_size) & ~std::uintptr_t{63};
-  std::uintptr_t uc_copy = (fp_copy - kUcontextKernelSize) & ~std::uintptr_t{15};
-  std::memcpy(reinterpret_cast<void*>(fp_copy), at.fp, at.fp_size);
-  std::memcpy(reinterpret_cast<void*>(uc_copy), uc, kUcontextKernelSize);
-  reinterpret_cast<ucontext_t*>(uc_copy)->uc_mcontext.fpregs = reinterpret_cast<fpregset_t>(fp_copy);
-  return uc_copy;
-}
-
 // The resume frame (G's new context) if m's G is at a safe point, else null.
-arch::Context try_preempt(M* m, ucontext_t* uc) noexcept {
-  Interrupted at;
-  if (!interruptible(m, uc, at)) return nullptr;
-  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-  if (Kind k = classify(pc); k == Kind::runtime || k == Kind::bottom) return nullptr;  // cheap test before unwinding
-  if (!frames_allow(uc, false)) return nullptr;
-
-  // Safe point. Lay out the resume frame (arch/x86_64/preempt.S).
-  std::uintptr_t uc_copy = copy_signal_frame(uc, at);
-  std::uintptr_t frame = uc_copy - kSwitchFrame;
-  auto* words = reinterpret_cast<std::uint64_t*>(frame);
-  std::memset(words, 0, kSwitchFrame);
-  std::uint32_t mxcsr = 0;
-  std::uint16_t cw = 0;
-  __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
-  __asm__ volatile("fnstcw %0" : "=m"(cw));
-  std::memcpy(reinterpret_cast<unsigned char*>(frame), &mxcsr, 4);
-  std::memcpy(reinterpret_cast<unsigned char*>(frame) + 4, &cw, 2);
-  words[7] = reinterpret_cast<std::uint64_t>(&goro_sigresume);
-
-  return reinterpret_cast<arch::Context>(frame);
+arch::Context try_preempt(M* m, siginfo_t* info, ucontext_t* uc) noexcept {
+  preempt_arch::SignalFrame f;
+  if (!interruptible(m, info, uc, f) || !frames_allow(uc, false)) return nullptr;
+  // Safe point: copy the frame and lay out the resume frame under it
+  // (the picture in arch/ARCH/preempt.S).
+  return preempt_arch::resume_frame(preempt_arch::copy(uc, f));
 }
+
+#if GORO_SYSCALL_HANDOFF
 
 // System calls the trampoline must not make in the interrupted code's
 // place: ones that read the caller's stack pointer or return address
@@ -459,64 +390,85 @@ bool resumable_after_eintr(long nr) noexcept {
 
 // The interrupted thread has just returned EINTR from the very call sysmon
 // saw it blocked in, and that call can be resumed: same return address,
-// same arguments, the `syscall` instruction right before.
+// same arguments, the system call instruction right before.
 bool eintr_from_blocked_call(const BlockedCall& call, const ucontext_t* uc) noexcept {
-  const greg_t* r = uc->uc_mcontext.gregs;
-  auto pc = static_cast<std::uintptr_t>(r[REG_RIP]);
-  if (call.nr < 0 || !resumable_after_eintr(call.nr) || call.pc != pc || (pc & 4095) < 2 ||
-      r[REG_RAX] != -EINTR)
+  const std::uintptr_t pc = preempt_arch::pc(uc);
+  if (call.nr < 0 || !resumable_after_eintr(call.nr) || call.pc != pc || preempt_arch::syscall_result(uc) != -EINTR ||
+      !preempt_arch::syscall_insn_before(pc))
     return false;
-  const auto* insn = reinterpret_cast<const unsigned char*>(pc - 2);
-  if (insn[0] != 0x0f || insn[1] != 0x05) return false;
-  const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
-  for (int i = 0; i < 6; ++i)
-    if (static_cast<std::uint64_t>(r[regs[i]]) != call.args[i]) return false;
-  return true;
+  std::uint64_t args[6];
+  preempt_arch::syscall_args(uc, args);
+  return std::equal(args, args + 6, call.args);
 }
 
 // An unannotated system call sysmon saw blocking (preempt.hpp, "Unannotated
-// system calls"): if m's G is about to make one (the interrupted RIP is at a
-// `syscall` instruction: the kernel rewound a restartable call there for
+// system calls"): if m's G is about to make one (the interrupted PC is at a
+// system call instruction: the kernel rewound a restartable call there for
 // SA_RESTART, or the signal came just before it), or has just had a
 // resumable sleep or poll ended with EINTR by this signal, from a place
 // where the call may be made from another frame, copies the signal frame
 // onto the G's stack and points the kernel's ucontext at
 // goro_syscall_trampoline, which makes the call inside
 // enter_blocking/exit_blocking and then resumes the copy.
-bool try_syscall_handoff(M* m, ucontext_t* uc) noexcept {
+bool try_syscall_handoff(M* m, siginfo_t* info, ucontext_t* uc) noexcept {
   G* g = m->curg;
   // A G locked by lock_os_thread keeps its P across blocking() anyway
   // (syscall.cpp): nothing to gain. A preemption lock is released by it.
   if (g && m->locked_g && !g->preempt_locked) return false;
-  Interrupted at;
-  if (!interruptible(m, uc, at)) return false;
-  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  preempt_arch::SignalFrame f;
+  if (!interruptible(m, info, uc, f)) return false;
   const BlockedCall call = m->blocked_call;
   long resume_nr = -1;
   if (eintr_from_blocked_call(call, uc)) {
     resume_nr = call.nr;
-  } else {
-    if ((pc & 4095) == 4095) return false;  // the instruction would straddle a page; never the case for one that ran
-    const auto* insn = reinterpret_cast<const unsigned char*>(pc);
-    if (insn[0] != 0x0f || insn[1] != 0x05) return false;  // `syscall`
-    if (reissue_denied(static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]))) return false;
+  } else if (!preempt_arch::syscall_insn_at(preempt_arch::pc(uc)) || reissue_denied(preempt_arch::syscall_nr(uc))) {
+    return false;
   }
-  if (Kind k = classify(pc, true); k == Kind::runtime || k == Kind::bottom) return false;
   if (!frames_allow(uc, true)) return false;
-  std::uintptr_t uc_copy = copy_signal_frame(uc, at);
+  std::uintptr_t at = preempt_arch::copy(uc, f);
   m->resume_call = false;
   if (resume_nr >= 0) {
     // Present the copy as a rewound call, for the trampoline to resume.
-    auto* copy = reinterpret_cast<ucontext_t*>(uc_copy);
-    copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(resume_nr);
-    copy->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(pc - 2);
+    preempt_arch::rewind_syscall(reinterpret_cast<ucontext_t*>(at), resume_nr);
     m->resume_call = true;
   }
   // The handler returns into the trampoline, on the G's stack at the copy.
-  uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&goro_syscall_trampoline));
-  uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(uc_copy);
+  preempt_arch::redirect(uc, &goro_syscall_trampoline, at);
   return true;
 }
+
+#else
+
+bool try_syscall_handoff(M*, siginfo_t*, ucontext_t*) noexcept { return false; }
+
+#endif  // GORO_SYSCALL_HANDOFF
+
+// A preemption or hand-off request, with m's SIGURG handler not already
+// deciding one (SA_NODEFER: a second request may arrive meanwhile).
+// Returns if neither happens, or after a hand-off (the handler then
+// returns into the trampoline); a preemption switches to g0 and never
+// returns here.
+void act_on_request(M* m, bool handoff, bool preempt, siginfo_t* info, ucontext_t* uc, int saved_errno) noexcept {
+  m->in_preempt = true;
+  if (handoff && try_syscall_handoff(m, info, uc)) {
+    m->in_preempt = false;
+    return;  // into goro_syscall_trampoline
+  }
+  arch::Context resume = preempt ? try_preempt(m, info, uc) : nullptr;
+  m->in_preempt = false;
+  if (!resume) return;  // not a safe point: sysmon asks again later
+  G* g = m->curg;
+  m->after = AfterSwitch::preempt;  // finish_switch on g0 locks it to m and queues it
+  m->after_g = g;
+  errno = saved_errno;  // the G's errno, saved by the switch
+  preempt_switch(m, g, resume);
+}
+
+}  // namespace
+
+#endif  // GORO_ASYNC_PREEMPT
+
+namespace {
 
 void on_sigurg(int sig, siginfo_t* info, void* ctx) {
   int saved_errno = errno;
@@ -527,42 +479,31 @@ void on_sigurg(int sig, siginfo_t* info, void* ctx) {
   const bool preempt = m && m->preempt_req.exchange(false, std::memory_order_acquire);
   if (!handoff && !preempt) {
     if (!traced) forward(sig, info, ctx);  // not ours: whoever had it before
-    errno = saved_errno;
-    return;
+  } else if (!m->in_preempt) {
+#if GORO_ASYNC_PREEMPT
+    act_on_request(m, handoff, preempt, info, static_cast<ucontext_t*>(ctx), saved_errno);
+#endif
   }
-  if (m->in_preempt) return;  // SA_NODEFER: a second request while we decide
-  m->in_preempt = true;
-  auto* uc = static_cast<ucontext_t*>(ctx);
-  if (handoff && try_syscall_handoff(m, uc)) {
-    m->in_preempt = false;
-    errno = saved_errno;
-    return;  // into goro_syscall_trampoline
-  }
-  arch::Context resume = preempt ? try_preempt(m, uc) : nullptr;
-  m->in_preempt = false;
-  if (!resume) {
-    errno = saved_errno;
-    return;  // not a safe point: sysmon asks again later
-  }
-  G* g = m->curg;
-  m->after = AfterSwitch::preempt;  // finish_switch on g0 locks it to m and queues it
-  m->after_g = g;
-  errno = saved_errno;  // the G's errno, saved by the switch
-  preempt_switch(m, g, resume);
+  errno = saved_errno;
 }
 
 }  // namespace
 
 void preempt_init() noexcept {
   std::call_once(g_init_once, [] {
+#if GORO_ASYNC_PREEMPT
     // No symbol table: no preemption, but the handler still answers trace requests.
-    bool have_map = build_code_map(g_map);
+    const bool have_map = build_code_map(g_map);
+#else
+    const bool have_map = false;  // SIGURG only carries trace requests
+#endif
     disable_unwind_cache();
+    load_debug_frames();
     struct sigaction sa {};
     sa.sa_sigaction = &on_sigurg;
     // SA_NODEFER and an empty mask: the handler may switch away without
     // returning, and the thread's mask must stay as the goroutine had it.
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | (GORO_ASYNC_PREEMPT ? SA_NODEFER : 0);
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGURG, &sa, &g_previous) != 0) return;
     g_supported = have_map;
@@ -571,6 +512,6 @@ void preempt_init() noexcept {
 
 bool preempt_supported() noexcept { return g_supported; }
 
-#endif  // GORO_ASYNC_PREEMPT
+bool syscall_handoff_supported() noexcept { return GORO_SYSCALL_HANDOFF && g_supported; }
 
 }  // namespace goro::sched

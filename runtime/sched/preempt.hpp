@@ -17,13 +17,23 @@
 //    code (by file name, loaded at start; never goro's own library) for
 //    programs whose hot loops live in a library known to take no locks.
 //
-// Resume method (x86-64), documented with its invariants in
-// arch/x86_64/preempt.S: the kernel's signal frame (ucontext and the whole
-// XSAVE area) is copied onto the goroutine's stack below its red zone, a
-// switch frame whose resume address is goro_sigresume is pushed under it,
-// and the handler switches to g0 without returning. Resuming the G runs
-// finish_switch() and then rt_sigreturn on the copy: every register, flags,
-// the vector state and the signal mask come back bit-exact.
+// Resume method (both architectures; the pictures and invariants are in
+// arch/x86_64/preempt.S and arch/aarch64/preempt.S, the code that differs
+// in preempt_x86_64.cpp and preempt_aarch64.cpp behind preempt_arch.hpp):
+// the kernel's signal frame is copied onto the goroutine's stack below the
+// interrupted stack pointer, leaving 128 bytes untouched (x86-64: the
+// ucontext and the whole XSAVE area, below the red zone; AArch64: the whole
+// rt_sigframe with its __reserved records and any extra_context block,
+// whose pointer is moved with the copy), a switch frame whose resume
+// address is goro_sigresume is put under it, and the handler switches to
+// g0 without returning. Resuming the G runs finish_switch() and then
+// rt_sigreturn on the copy: every register, the flags, the vector state
+// (XSAVE; FPSIMD/SVE, FPSR, FPCR) and the signal mask come back bit-exact.
+// AArch64 has no free register to inject a call with, so rt_sigreturn is
+// the method on both. AArch64 is verified under qemu-aarch64 only (no arm64
+// hardware here): qemu builds and parses signal frames itself (with SVE
+// and SME records for its default CPU, an extra_context block with
+// sve-default-vector-length=256), checked by the tests.
 //
 // A preempted G resumes on the same M until its next voluntary switch: the
 // saved frame restores the thread's alternate-stack settings, and frames of
@@ -37,7 +47,7 @@
 // preemption with other work pending thus costs two M hand-offs.
 //
 // Unannotated system calls (a plain read() in a goroutine, as third-party
-// code does): sysmon sees the M's thread CPU clock stand still while its
+// code does; x86-64 only, syscall_handoff_supported()): sysmon sees the M's thread CPU clock stand still while its
 // goroutine runs, confirms the thread sleeps in the kernel (blocked.hpp) and
 // sends SIGURG with M::syscall_req (request_syscall_handoff). The handler
 // is installed with SA_RESTART (as it was for preemption alone: a SIGURG
@@ -88,11 +98,11 @@
 // the same moment. Off wherever preemption is: Options::preempt false
 // (sysmon sends no request) and the builds below.
 //
-// Unsupported (preempt_supported() false, preemption off): AArch64 (not yet:
-// see the note in preempt.cpp), the Boost.Context switch backend (the resume
-// frame is a goro_switch frame), ThreadSanitizer builds (TSan defers
-// asynchronous signals and hands the handler a copy of the context, which
-// cannot be resumed), ASan builds, executables without a symbol table.
+// Unsupported (preempt_supported() false, preemption off): the
+// Boost.Context switch backend (the resume frame is a goro_switch frame),
+// ThreadSanitizer builds (TSan defers asynchronous signals and hands the
+// handler a copy of the context, which cannot be resumed), ASan builds,
+// executables without a symbol table (preempt_arch.hpp has the test).
 #pragma once
 
 namespace goro::sched {
@@ -106,6 +116,9 @@ struct M;
 void preempt_init() noexcept;
 // True when asynchronous preemption works in this process.
 bool preempt_supported() noexcept;
+// True when unannotated system calls are handed off (x86-64 only; implies
+// preempt_supported()).
+bool syscall_handoff_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;
 // Asks m to hand its P off for the system call its goroutine is blocked in

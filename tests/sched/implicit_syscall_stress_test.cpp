@@ -58,7 +58,7 @@ std::uint64_t reply_to(std::uint64_t v) { return v * 0x9e3779b97f4a7c15ULL + 1; 
 class ImplicitSyscallStress : public Procs {};
 
 TEST_P(ImplicitSyscallStress, PipePingPongSpinnersAndChannels) {
-  if (!preempt_available())
+  if (!handoff_available())
     GTEST_SKIP() << "no hand-off of unannotated calls in this build: the ping-pong would hold every P";
   Watchdog watchdog("ImplicitSyscallStress", 120s);
   constexpr int kPairs = 3, kSpinners = 2, kStages = 3;

@@ -42,8 +42,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 #define SKIP_WITHOUT_HANDOFF()                                                                 \
-  if (!preempt_available()) GTEST_SKIP() << "asynchronous preemption (and with it the hand-off " \
-                                            "of unannotated system calls) is off in this build"
+  if (!handoff_available()) GTEST_SKIP() << "the hand-off of unannotated system calls is off in " \
+                                            "this build (AArch64, Boost backend, sanitizers)"
 
 std::uint64_t implicit_syscalls() {
   return sched::current_sched()->implicit_syscalls.load(std::memory_order_relaxed);

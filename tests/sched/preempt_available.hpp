@@ -1,5 +1,5 @@
-// Whether asynchronous preemption (and with it the hand-off of unannotated
-// system calls) works in this test process, for tests that skip without it.
+// Whether asynchronous preemption, and the hand-off of unannotated system
+// calls, work in this test process, for tests that skip without them.
 #pragma once
 
 #include "runtime/sched/preempt.hpp"
@@ -12,6 +12,13 @@ namespace goro::test {
 inline bool preempt_available() noexcept {
   sched::preempt_init();
   return sched::preempt_supported();
+}
+
+// The hand-off of unannotated system calls (x86-64 only, and only where
+// preemption works).
+inline bool handoff_available() noexcept {
+  sched::preempt_init();
+  return sched::syscall_handoff_supported();
 }
 
 }  // namespace goro::test

@@ -71,7 +71,7 @@ TEST_P(PreemptStress, SpinnersBlockersAndChannels) {
     std::printf("procs %d: %llu preemptions, %llu syscall hand-offs, %ld blocking calls\n", goro::gomaxprocs(0),
                 static_cast<unsigned long long>(st.preemptions), static_cast<unsigned long long>(st.syscall_handoffs),
                 blocking_calls.load());
-    // Without preemption (TSan, AArch64) the spinners may keep every P
+    // Without preemption (TSan, ASan, Boost backend) the spinners may keep every P
     // until the end: then only the totals and liveness are checked.
     if (sched::preempt_supported()) {
       EXPECT_GE(st.preemptions, 1u);

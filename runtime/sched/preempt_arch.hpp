@@ -1,0 +1,106 @@
+// The architecture-specific half of asynchronous preemption (preempt.hpp):
+// reading the interrupted PC and SP from a signal's ucontext, finding and
+// sizing the kernel's signal frame, copying it onto the goroutine's stack so
+// that rt_sigreturn of the copy restores the interrupted state bit-exact,
+// and laying out the goro_switch frame that resumes there. The safe-point
+// logic that decides *whether* to preempt is written once, in preempt.cpp;
+// each architecture implements what follows in preempt_ARCH.cpp:
+//   x86-64   preempt_x86_64.cpp   (picture: arch/x86_64/preempt.S)
+//   AArch64  preempt_aarch64.cpp  (picture: arch/aarch64/preempt.S)
+//
+// Everything here runs inside the SIGURG handler, on the M's alternate
+// signal stack: async-signal-safe, no allocation, no lock.
+#pragma once
+
+#include "arch/context.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <ucontext.h>
+
+// Where the resume method exists (see preempt.hpp): x86-64 or AArch64 with
+// the asm switch (the resume frame is a goro_switch frame), no TSan (it
+// defers asynchronous signals and passes the handler a copy of the context)
+// and no ASan (the handler writes below the interrupted stack pointer, where
+// ASan may keep stale poison).
+#if (defined(__x86_64__) || defined(__aarch64__)) && defined(GORO_SWITCH_ASM) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+#define GORO_ASYNC_PREEMPT 1
+#else
+#define GORO_ASYNC_PREEMPT 0
+#endif
+
+// Unannotated system call hand-off (preempt.hpp) needs, besides the above,
+// the trampoline and goro_implicit_syscall (syscall.cpp): x86-64 only.
+#if GORO_ASYNC_PREEMPT && defined(__x86_64__)
+#define GORO_SYSCALL_HANDOFF 1
+#else
+#define GORO_SYSCALL_HANDOFF 0
+#endif
+
+#if GORO_ASYNC_PREEMPT
+
+// arch/ARCH/preempt.S: the resume address of a preempted goroutine's switch
+// frame; finish_switch, then rt_sigreturn of the copy at its stack pointer.
+extern "C" void goro_sigresume();
+
+namespace goro::sched::preempt_arch {
+
+// The interrupted program counter and stack pointer.
+std::uintptr_t pc(const ucontext_t* uc) noexcept;
+std::uintptr_t sp(const ucontext_t* uc) noexcept;
+
+// The kernel's signal frame as the handler found it: what copy() copies.
+struct SignalFrame {
+  std::uintptr_t sp = 0;  // interrupted stack pointer
+  // x86-64: the XSAVE area (the ucontext is copied separately);
+  // AArch64: the whole rt_sigframe, extra_context data included.
+  const unsigned char* data = nullptr;
+  std::size_t size = 0;
+  // AArch64: the offset in data of extra_context's datap, which points into
+  // data and is re-based in the copy; 0: none.
+  std::size_t pointer_at = 0;
+  // Bytes copy() and the resume frame need below sp, not counting the
+  // stack left free for the code that runs before rt_sigreturn.
+  std::size_t need = 0;
+};
+
+// Locates and sizes the signal frame of the handler's (info, uc); false if
+// it is not one this code knows how to copy (then: no preemption).
+bool locate(const void* info, ucontext_t* uc, SignalFrame& f) noexcept;
+
+// Copies the signal frame below sp, leaving the area just below sp
+// untouched (x86-64's 128-byte red zone; AArch64 keeps 128 bytes too), and
+// returns the stack pointer rt_sigreturn of the copy needs (16-aligned).
+// The trampolines run with that stack pointer; free stack is below it.
+std::uintptr_t copy(ucontext_t* uc, const SignalFrame& f) noexcept;
+
+// Builds a goro_switch frame (arch/ARCH/frame.h) just below `at` whose
+// resume address is goro_sigresume, with the current floating-point control
+// state, and returns it as a context to switch to.
+arch::Context resume_frame(std::uintptr_t at) noexcept;
+
+#if GORO_SYSCALL_HANDOFF
+// The system call instruction and its registers (preempt.hpp, "Unannotated
+// system calls"). True if one starts at pc / ends right before pc.
+bool syscall_insn_at(std::uintptr_t pc) noexcept;
+bool syscall_insn_before(std::uintptr_t pc) noexcept;
+// The call's number, its six arguments and the register its result goes to.
+long syscall_nr(const ucontext_t* uc) noexcept;
+void syscall_args(const ucontext_t* uc, std::uint64_t a[6]) noexcept;
+long syscall_result(const ucontext_t* uc) noexcept;
+// Makes `copy` the state of a call rewound to its instruction: number nr,
+// PC at the instruction that ends right before the interrupted PC.
+void rewind_syscall(ucontext_t* copy, long nr) noexcept;
+// Makes the handler return to `to` with stack pointer `at`.
+void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept;
+#endif
+
+}  // namespace goro::sched::preempt_arch
+
+#if GORO_SYSCALL_HANDOFF
+// arch/x86_64/preempt.S: makes the call in goro_implicit_syscall.
+extern "C" void goro_syscall_trampoline();
+#endif
+
+#endif  // GORO_ASYNC_PREEMPT
