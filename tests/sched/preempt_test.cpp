@@ -5,6 +5,7 @@
 // it off.
 #include "tests/sched/preempt_available.hpp"
 #include "tests/sched/support.hpp"
+#include "tests/support/death.hpp"
 #include "tests/support/load.hpp"
 
 #include "runtime/sched/preempt.hpp"
@@ -140,8 +141,11 @@ TEST(Preempt, LockedSpinnerIsPreemptedAndKeepsItsThread) {
       goro::unlock_os_thread();
       done.count_down();
     });
+    // Each tick waits for a preemption and two P hand-offs between threads:
+    // under qemu, on a loaded machine, 500 ms gave as few as 9.
+    const auto window = under_emulator() ? 2000ms : 500ms;
     goro::go([&] {
-      auto end = Clock::now() + 500ms;
+      auto end = Clock::now() + window;
       while (Clock::now() < end) {
         goro::sleep(1ms);
         ticks++;
@@ -150,7 +154,8 @@ TEST(Preempt, LockedSpinnerIsPreemptedAndKeepsItsThread) {
       done.count_down();
     });
     done.wait();
-    std::printf("locked spinner: %d ticks beside it in 500 ms\n", ticks.load());
+    std::printf("locked spinner: %d ticks beside it in %lld ms\n", ticks.load(),
+                static_cast<long long>(window.count()));
     EXPECT_FALSE(moved.load());
     EXPECT_GE(ticks.load(), 10);
   }, {.procs = 1});
