@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,6 +78,12 @@ std::string format_addr(const sockaddr* sa, socklen_t len) {
 
 FdState::FdState(int fd_, Kind kind_, std::string net_)
     : fd(fd_), kind(kind_), net(std::move(net_)), drain_skip(kind == Kind::stream && net.starts_with("tcp")) {
+  if (drain_skip) {
+    // Reads then report the bytes still queued (the drain skip, read()).
+    // Without it (a kernel before 4.18) only short reads count as drains.
+    int one = 1;
+    ::setsockopt(fd, SOL_TCP, TCP_INQ, &one, sizeof one);
+  }
   try {
     pd = poll_open(fd);
   } catch (...) {
@@ -148,10 +155,14 @@ void FdState::wait(const char* op, Mode m) {
 //
 // Why no data is missed (TCP, edge-triggered epoll; PollDesc::read_edges,
 // PollDesc::no_skip; every I/O write to a slot is a release RMW):
-//  1. Load E = read_edges (acquire), then read(); suppose it returns
-//     0 < n < asked. tcp_recvmsg returns short only when, at some moment
-//     during the call, the receive queue (and backlog) was empty; so every
-//     byte left unread arrived after that moment.
+//  1. Load E = read_edges (acquire), then read (recvmsg with TCP_INQ, so
+//     the kernel also says how many bytes it left queued); suppose it
+//     returns n > 0 with n < asked or none left queued. tcp_recvmsg returns
+//     short only when, at some moment during the call, the receive queue
+//     (and backlog) was empty, and TCP_INQ's count is taken after the
+//     socket's backlog was processed: every byte left unread arrived after
+//     that moment. (The INQ case also drains the exchanges where a reader
+//     asks for exactly the reply's size, as the echo clients do.)
 //  2. Each arrival runs the socket's wake-up, whose epoll callback puts the
 //     fd on epoll's ready list, or finds it there (or in a scan epoll_wait
 //     is doing right now, which requeues it): either way an epoll_wait
@@ -191,14 +202,33 @@ std::size_t FdState::read(std::span<std::byte> buf) {
   if (read_drained.valid) {
     read_drained.valid = false;
     if (pd->read_edges.load(std::memory_order_acquire) == read_drained.edges &&
-        !pd->no_skip.load(std::memory_order_relaxed))
+        !pd->no_skip.load(std::memory_order_relaxed)) {
+      ++reads_skipped;
       wait("read", Mode::read);
+    }
   }
   for (;;) {
     const std::uint32_t edges = drain_skip ? pd->read_edges.load(std::memory_order_acquire) : 0;
-    ssize_t n = ::read(fd, buf.data(), buf.size());
+    ssize_t n;
+    int inq = 1;
+    if (drain_skip) {
+      iovec iov{buf.data(), buf.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      n = ::recvmsg(fd, &msg, 0);
+      if (n > 0) {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+          if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) std::memcpy(&inq, CMSG_DATA(c), sizeof inq);
+      }
+    } else {
+      n = ::read(fd, buf.data(), buf.size());
+    }
     if (n >= 0) {
-      if (n > 0 && static_cast<std::size_t>(n) < buf.size() && drain_skip) read_drained = {true, edges};
+      if (n > 0 && (static_cast<std::size_t>(n) < buf.size() || inq == 0) && drain_skip) read_drained = {true, edges};
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
@@ -229,6 +259,7 @@ std::size_t FdState::write(std::span<const std::byte> buf) {
       write_drained.valid = false;
       if (pd->write_edges.load(std::memory_order_acquire) == write_drained.edges &&
           !pd->no_skip.load(std::memory_order_relaxed)) {
+        ++writes_skipped;
         wait("write", Mode::write);
         continue;
       }

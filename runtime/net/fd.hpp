@@ -58,6 +58,9 @@ struct FdState {
   };
   Drained read_drained, write_drained;
   const bool drain_skip;  // a TCP stream: a short read or send means drained
+  // Syscalls the drain skip saved (for tests; same locks as Drained).
+  std::uint64_t reads_skipped = 0;
+  std::uint64_t writes_skipped = 0;
 
   // Bit 63: closed. Low bits: operations in flight.
   static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
