@@ -20,7 +20,10 @@
 //
 // The epoll registration is made once, for reading and writing, edge-
 // triggered: an edge that nobody waits for is remembered as kPdReady. Every
-// operation tries its syscall first and waits only after EAGAIN.
+// operation tries its syscall first and waits only after EAGAIN, except a
+// TCP read or send right after one that drained the socket, which waits at
+// once while no edge has come since (the drain skip, fd.cpp; read_edges,
+// write_edges and no_skip below exist for it).
 //
 // Goroutines parked on the poller count in Sched::pending_wakeups (the
 // deadlock check treats them as live: a peer may still send) from just before
