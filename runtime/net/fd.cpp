@@ -113,10 +113,16 @@ void FdState::release() noexcept {
 }
 
 void FdState::close() noexcept {
-  std::uint64_t v = refs.fetch_or(kClosed, std::memory_order_acq_rel);
-  if (v & kClosed) return;  // closed before: idempotent
-  poll_evict(pd);
-  if (v == 0) destroy();
+  // close() holds a reference of its own across the eviction (Go's
+  // increfAndClose): once kClosed is set, the last operation in flight
+  // destroys the state as it ends and recycles pd, possibly for another fd,
+  // which must not happen while poll_evict still uses pd.
+  std::uint64_t v = refs.fetch_add(1, std::memory_order_acq_rel);
+  if (!(v & kClosed)) {
+    v = refs.fetch_or(kClosed, std::memory_order_acq_rel);
+    if (!(v & kClosed)) poll_evict(pd);  // else a concurrent close() won
+  }
+  release();  // the last reference destroys (closed before: idempotent)
 }
 
 void FdState::destroy() noexcept {
