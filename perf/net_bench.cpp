@@ -11,6 +11,9 @@
 //                     ns_per_roundtrip (what perf/compare reads).
 // The connections are dialled before timing starts. As in the other
 // benchmarks, read real time and the counter (the CPU-time column is meaningless).
+// perf/net_floor.cpp drives the same traffic from one thread with a bare
+// epoll loop: the floor under procs:1 on the machine at hand (most of a
+// round trip is the kernel's loopback TCP, the same for goro and Go).
 #include <goro/goro.hpp>
 
 #include <benchmark/benchmark.h>

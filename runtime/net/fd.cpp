@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -75,7 +76,14 @@ std::string format_addr(const sockaddr* sa, socklen_t len) {
   }
 }
 
-FdState::FdState(int fd_, Kind kind_, std::string net_) : fd(fd_), kind(kind_), net(std::move(net_)) {
+FdState::FdState(int fd_, Kind kind_, std::string net_)
+    : fd(fd_), kind(kind_), net(std::move(net_)), drain_skip(kind == Kind::stream && net.starts_with("tcp")) {
+  if (drain_skip) {
+    // Reads then report the bytes still queued (the drain skip, read()).
+    // Without it (a kernel before 4.18) only short reads count as drains.
+    int one = 1;
+    ::setsockopt(fd, SOL_TCP, TCP_INQ, &one, sizeof one);
+  }
   try {
     pd = poll_open(fd);
   } catch (...) {
@@ -105,10 +113,16 @@ void FdState::release() noexcept {
 }
 
 void FdState::close() noexcept {
-  std::uint64_t v = refs.fetch_or(kClosed, std::memory_order_acq_rel);
-  if (v & kClosed) return;  // closed before: idempotent
-  poll_evict(pd);
-  if (v == 0) destroy();
+  // close() holds a reference of its own across the eviction (Go's
+  // increfAndClose): once kClosed is set, the last operation in flight
+  // destroys the state as it ends and recycles pd, possibly for another fd,
+  // which must not happen while poll_evict still uses pd.
+  std::uint64_t v = refs.fetch_add(1, std::memory_order_acq_rel);
+  if (!(v & kClosed)) {
+    v = refs.fetch_or(kClosed, std::memory_order_acq_rel);
+    if (!(v & kClosed)) poll_evict(pd);  // else a concurrent close() won
+  }
+  release();  // the last reference destroys (closed before: idempotent)
 }
 
 void FdState::destroy() noexcept {
@@ -139,14 +153,90 @@ void FdState::wait(const char* op, Mode m) {
   if (r != WaitResult::ready) throw_wait(op, r);
 }
 
+// The drain skip. Go tries read() first and parks on EAGAIN; in a request/
+// response exchange every read after a write finds the socket empty, so
+// that read() is one wasted syscall per exchange. Instead, when the
+// previous read drained the socket and no read edge has been seen since,
+// go straight to the park (poll_wait), as if the read had said EAGAIN.
+//
+// Why no data is missed (TCP, edge-triggered epoll; PollDesc::read_edges,
+// PollDesc::no_skip; every I/O write to a slot is a release RMW):
+//  1. Load E = read_edges (acquire), then read (recvmsg with TCP_INQ, so
+//     the kernel also says how many bytes it left queued); suppose it
+//     returns n > 0 with n < asked or none left queued. tcp_recvmsg returns
+//     short only when, at some moment during the call, the receive queue
+//     (and backlog) was empty, and TCP_INQ's count is taken after the
+//     socket's backlog was processed: every byte left unread arrived after
+//     that moment. (The INQ case also drains the exchanges where a reader
+//     asks for exactly the reply's size, as the echo clients do.)
+//  2. Each arrival runs the socket's wake-up, whose epoll callback puts the
+//     fd on epoll's ready list, or finds it there (or in a scan epoll_wait
+//     is doing right now, which requeues it): either way an epoll_wait
+//     harvests the fd after the arrival, and netpoll() then increments
+//     read_edges before it writes the read slot. That increment happens
+//     after the load of E (E's load precedes the syscall; the drain and the
+//     arrival are ordered by the socket's lock, the arrival and the harvest
+//     by epoll's), so E does not count it.
+//  3. The next read first exchanges its slot to kPdNil (poll_prepare: an
+//     acq_rel RMW, so it synchronises with every edge's slot write before
+//     it), then loads read_edges. If the count is still E and no_skip is
+//     clear, each edge of step 2 has its slot write still ahead of that
+//     exchange (else the exchange would make its increment visible), and
+//     poll_wait's slot protocol (nil -> wait -> G, all RMWs) catches it
+//     exactly as after a real EAGAIN. Otherwise read() as usual.
+//  4. End of stream: a short read may consume the FIN with the last bytes,
+//     and the FIN's edge may have been counted in E already; the next
+//     read() would return 0 at once, but no edge will ever come. The FIN's
+//     harvest sets no_skip (EPOLLRDHUP) before its slot write: if that write
+//     precedes the next read's exchange, the exchange makes no_skip visible
+//     and we read; if it follows, step 3's slot protocol wakes us. The same
+//     holds for resets and errors (EPOLLHUP, EPOLLERR) and for urgent data
+//     (EPOLLPRI: tcp_recvmsg stops short at the urgent mark, data behind).
+//     A read() returning 0 or failing is never a drain: EOF keeps returning 0.
+//  Deadlines and close act through the slot and check() in poll_wait, as
+//  after EAGAIN. A thread that is not a goroutine waits in poll(2), which is
+//  level-triggered: nothing can be missed there. Not for files or pipes
+//  (Kind::file), nor unix sockets, where a short read may leave data behind
+//  (SCM_RIGHTS, SO_PASSCRED boundaries). With SO_RCVLOWAT set through fd(),
+//  a skipped read waits for the low-water mark where read() would have
+//  returned fewer bytes; both are what that option asks for.
 std::size_t FdState::read(std::span<std::byte> buf) {
   Op guard(this, "read");
   std::lock_guard lk(read_mu);
   if (WaitResult r = poll_prepare(pd, Mode::read); r != WaitResult::ready) throw_wait("read", r);
   if (buf.empty()) return 0;
+  if (read_drained.valid) {
+    read_drained.valid = false;
+    if (pd->read_edges.load(std::memory_order_acquire) == read_drained.edges &&
+        !pd->no_skip.load(std::memory_order_relaxed)) {
+      ++reads_skipped;
+      wait("read", Mode::read);
+    }
+  }
   for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n >= 0) return static_cast<std::size_t>(n);
+    const std::uint32_t edges = drain_skip ? pd->read_edges.load(std::memory_order_acquire) : 0;
+    ssize_t n;
+    int inq = 1;
+    if (drain_skip) {
+      iovec iov{buf.data(), buf.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      n = ::recvmsg(fd, &msg, 0);
+      if (n > 0) {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+          if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) std::memcpy(&inq, CMSG_DATA(c), sizeof inq);
+      }
+    } else {
+      n = ::read(fd, buf.data(), buf.size());
+    }
+    if (n >= 0) {
+      if (n > 0 && (static_cast<std::size_t>(n) < buf.size() || inq == 0) && drain_skip) read_drained = {true, edges};
+      return static_cast<std::size_t>(n);
+    }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
       wait("read", Mode::read);
@@ -156,19 +246,39 @@ std::size_t FdState::read(std::span<std::byte> buf) {
   }
 }
 
+// Writes skip the same way within one write() (see FdState::read): a short
+// send means the send buffer was full at some moment during it
+// (tcp_sendmsg returns short only from its wait-for-space path, which sets
+// SOCK_NOSPACE, so space freed later is announced by a write wake-up and so
+// an EPOLLOUT edge). If write_edges has not moved since before that send
+// and no_skip is clear, the next send would fail with EAGAIN: park instead.
+// An error that cut the send short (a reset) was processed after the send
+// began, so its EPOLLERR edge moves the count; one processed before it
+// makes the send fail outright, which is not a drain.
 std::size_t FdState::write(std::span<const std::byte> buf) {
   Op guard(this, "write");
   std::lock_guard lk(write_mu);
   if (WaitResult r = poll_prepare(pd, Mode::write); r != WaitResult::ready) throw_wait("write", r);
   std::size_t done = 0;
   while (done < buf.size()) {
+    if (write_drained.valid) {
+      write_drained.valid = false;
+      if (pd->write_edges.load(std::memory_order_acquire) == write_drained.edges &&
+          !pd->no_skip.load(std::memory_order_relaxed)) {
+        ++writes_skipped;
+        wait("write", Mode::write);
+        continue;
+      }
+    }
     // At most 1 GiB per call, as Go does (maxRW): some kernels misbehave above.
     std::size_t chunk = buf.size() - done;
     if (chunk > (std::size_t{1} << 30)) chunk = std::size_t{1} << 30;
+    const std::uint32_t edges = drain_skip ? pd->write_edges.load(std::memory_order_acquire) : 0;
     ssize_t n = kind == Kind::file ? ::write(fd, buf.data() + done, chunk)
                                    : ::send(fd, buf.data() + done, chunk, MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
+      if (static_cast<std::size_t>(n) < chunk && drain_skip) write_drained = {true, edges};
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

@@ -10,6 +10,12 @@
 // Reads are serialised by read_mu, writes by write_mu (goro::Mutex: parks
 // the goroutine), so each poll slot has at most one waiter and a write()
 // goes out as one unit.
+//
+// The drain skip (TCP only; the argument is beside FdState::read in fd.cpp):
+// after a read that returned less than asked, the next read parks on the
+// poller without its syscall when no read edge has arrived since; after a
+// short send, likewise the next send. It saves the read() that Go makes and
+// that fails with EAGAIN in every request/response exchange.
 #pragma once
 
 #include "runtime/net/poller.hpp"
@@ -41,6 +47,20 @@ struct FdState {
   PollDesc* pd = nullptr;
   goro::Mutex read_mu;
   goro::Mutex write_mu;
+
+  // One direction's drain memory: `valid` when the last syscall in that
+  // direction drained the socket (a short read: the receive queue was empty;
+  // a short send: the send buffer was full), with the PollDesc's edge count
+  // loaded before that syscall. Read under read_mu, write under write_mu.
+  struct Drained {
+    bool valid = false;
+    std::uint32_t edges = 0;
+  };
+  Drained read_drained, write_drained;
+  const bool drain_skip;  // a TCP stream: a short read or send means drained
+  // Syscalls the drain skip saved (for tests; same locks as Drained).
+  std::uint64_t reads_skipped = 0;
+  std::uint64_t writes_skipped = 0;
 
   // Bit 63: closed. Low bits: operations in flight.
   static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;

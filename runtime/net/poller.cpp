@@ -67,12 +67,19 @@ WaitResult check(PollDesc* pd, Mode m) noexcept {
 
 // Go's netpollunblock: takes the G parked in pd's m slot, if any. ioready
 // leaves kPdReady behind (an edge for the next wait); an error wake-up
-// leaves kPdNil (the waiter rechecks the error).
+// leaves kPdNil (the waiter rechecks the error). An I/O edge always writes
+// the slot, even kPdReady over kPdReady: every I/O write to a slot is then
+// a release read-modify-write, so whoever next exchanges the slot
+// (poll_prepare) synchronises with every edge before it (fd.cpp's drain
+// skip needs the no_skip flag of an earlier edge to be visible).
 sched::G* unblock(PollDesc* pd, Mode m, bool ioready) noexcept {
   auto& slot = pd->slot(m);
   for (;;) {
     std::uintptr_t old = slot.load(std::memory_order_acquire);
-    if (old == kPdReady) return nullptr;
+    if (old == kPdReady) {
+      if (!ioready || slot.compare_exchange_weak(old, kPdReady, std::memory_order_acq_rel)) return nullptr;
+      continue;
+    }
     if (old == kPdNil && !ioready) return nullptr;
     std::uintptr_t next = ioready ? kPdReady : kPdNil;
     if (slot.compare_exchange_weak(old, next, std::memory_order_acq_rel)) {
@@ -155,6 +162,7 @@ PollDesc* poll_open(int fd) {
   pd->rg.store(kPdNil);
   pd->wg.store(kPdNil);
   pd->closing.store(false);
+  pd->no_skip.store(false);
   pd->rd.store(0);
   pd->wd.store(0);
   pd->prev = nullptr;
@@ -165,7 +173,7 @@ PollDesc* poll_open(int fd) {
   pl->lock.unlock();
 
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
   ev.data.u64 = reinterpret_cast<std::uint64_t>(pd) | (static_cast<std::uint64_t>(gen & 0xffff) << kTagShift);
   if (epoll_ctl(pl->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
     int err = errno;
@@ -204,8 +212,12 @@ void poll_evict(PollDesc* pd) noexcept {
 
 WaitResult poll_prepare(PollDesc* pd, Mode m) noexcept {
   if (WaitResult r = check(pd, m); r != WaitResult::ready) return r;
-  std::uintptr_t ready = kPdReady;
-  pd->slot(m).compare_exchange_strong(ready, kPdNil, std::memory_order_acq_rel);
+  // An exchange, not a CAS from kPdReady: a read-modify-write reads the
+  // latest value, so this synchronises with every I/O edge written to the
+  // slot before it (see unblock). Nobody waits in this slot now (the
+  // caller holds the direction's mutex), so only kPdNil or kPdReady is lost.
+  std::uintptr_t old = pd->slot(m).exchange(kPdNil, std::memory_order_acq_rel);
+  if (old > kPdReady) debug::fatal("netpoll: an operation began while another waited in the same direction");
   return WaitResult::ready;
 }
 
@@ -310,10 +322,17 @@ sched::GList netpoll(std::int64_t delay_ns) noexcept {
     auto* pd = reinterpret_cast<PollDesc*>(ev.data.u64 & kPtrMask);
     std::uint32_t tag = static_cast<std::uint32_t>(ev.data.u64 >> kTagShift);
     if ((pd->generation.load(std::memory_order_acquire) & 0xffff) != tag) continue;  // stale: fd closed since
-    if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    // The edge counts move before the slots (release): whoever consumes
+    // the kPdReady or the wake-up below sees the new count.
+    if (ev.events & (EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) pd->no_skip.store(true, std::memory_order_relaxed);
+    if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLHUP | EPOLLERR)) {
+      pd->read_edges.fetch_add(1, std::memory_order_release);
       if (sched::G* g = unblock(pd, Mode::read, true)) ready.push_back(g);
-    if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+    }
+    if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+      pd->write_edges.fetch_add(1, std::memory_order_release);
       if (sched::G* g = unblock(pd, Mode::write, true)) ready.push_back(g);
+    }
   }
   return ready;
 }

@@ -20,7 +20,10 @@
 //
 // The epoll registration is made once, for reading and writing, edge-
 // triggered: an edge that nobody waits for is remembered as kPdReady. Every
-// operation tries its syscall first and waits only after EAGAIN.
+// operation tries its syscall first and waits only after EAGAIN, except a
+// TCP read or send right after one that drained the socket, which waits at
+// once while no edge has come since (the drain skip, fd.cpp; read_edges,
+// write_edges and no_skip below exist for it).
 //
 // Goroutines parked on the poller count in Sched::pending_wakeups (the
 // deadlock check treats them as live: a peer may still send) from just before
@@ -68,6 +71,20 @@ struct PollDesc {
   std::atomic<std::int64_t> rd{0};
   std::atomic<std::int64_t> wd{0};
   std::atomic<std::uint32_t> generation{0};
+  // Readiness edges netpoll has seen for reading (EPOLLIN, EPOLLRDHUP,
+  // EPOLLPRI, EPOLLHUP, EPOLLERR) and for writing (EPOLLOUT, EPOLLHUP,
+  // EPOLLERR): incremented (release) before the slot is updated for the
+  // same event, so a reader that finds the count unchanged since before a
+  // draining syscall knows no edge has been handed out since (fd.cpp's
+  // drain skip relies on it). Never reset: only equality is compared.
+  std::atomic<std::uint32_t> read_edges{0};
+  std::atomic<std::uint32_t> write_edges{0};
+  // Sticky: netpoll saw urgent data (EPOLLPRI: a short TCP read stops at
+  // the urgent mark with data behind it), the peer's shutdown (EPOLLRDHUP:
+  // a short read may have consumed the FIN, and end of stream never edges
+  // again), a hang-up or an error. Stored before the edge count and the
+  // slot; the drain skip is off for good once it is set.
+  std::atomic<bool> no_skip{false};
   // Serialises set_deadline() (held across del_timer/add_timer). Lock order:
   // this, then a timer heap. The timer functions never take it.
   sched::Lock deadline_lock;
@@ -78,6 +95,7 @@ struct PollDesc {
 
   std::atomic<std::uintptr_t>& slot(Mode m) noexcept { return m == Mode::read ? rg : wg; }
   std::atomic<std::int64_t>& deadline(Mode m) noexcept { return m == Mode::read ? rd : wd; }
+  std::atomic<std::uint32_t>& edges(Mode m) noexcept { return m == Mode::read ? read_edges : write_edges; }
 };
 
 // --- Descriptors (the socket layer, runtime/net/fd.*) ---------------------------
