@@ -200,6 +200,13 @@ void FdState::wait(const char* op, Mode m) {
 //  (SCM_RIGHTS, SO_PASSCRED boundaries). With SO_RCVLOWAT set through fd(),
 //  a skipped read waits for the low-water mark where read() would have
 //  returned fewer bytes; both are what that option asks for.
+// The price: bytes that arrive between a drain and the next read, before any
+// poll has harvested their edge, wait for the next poll (an M blocked in
+// epoll_wait wakes at once; otherwise the P running out of work, or sysmon's
+// 10 ms poll when it never does) where read() would have returned them at
+// once. That is the wait of every goroutine that parked on EAGAIN, and the
+// window is the reader's own time between two reads: 4-8% per echo round trip
+// (procs 1) for a possible scheduling round of latency on a saturated P.
 std::size_t FdState::read(std::span<std::byte> buf) {
   Op guard(this, "read");
   std::lock_guard lk(read_mu);
