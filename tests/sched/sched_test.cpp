@@ -195,30 +195,33 @@ TEST(Sched, RunnextHandOff) {
   }, {.procs = 1});
 }
 
+// Spawns 200 goroutines that spin 200 us each from the calling goroutine,
+// fewer than a run queue holds: nothing overflows to the global queue, so
+// other Ms can only get work by stealing it. They must have.
+void expect_work_spreads() {
+  std::mutex mu;
+  std::set<pid_t> threads;
+  constexpr int kGoroutines = 200;
+  Latch done(kGoroutines);
+  for (int i = 0; i < kGoroutines; ++i) {
+    goro::go([&] {
+      auto until = std::chrono::steady_clock::now() + 200us;
+      while (std::chrono::steady_clock::now() < until) {}
+      {
+        std::lock_guard<std::mutex> l(mu);
+        threads.insert(gettid_());
+      }
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_GT(threads.size(), 1u);
+  EXPECT_GT(goro::stats().steals, 0u);
+}
+
 TEST_P(Procs, WorkSpreadsAcrossThreads) {
   if (GetParam() == 1) GTEST_SKIP() << "one P runs on one M at a time";
-  goro::run([] {
-    std::mutex mu;
-    std::set<pid_t> threads;
-    // Fewer than a run queue holds: nothing overflows to the global queue,
-    // so the other Ms can only get work by stealing it.
-    constexpr int kGoroutines = 200;
-    Latch done(kGoroutines);
-    for (int i = 0; i < kGoroutines; ++i) {
-      goro::go([&] {
-        auto until = std::chrono::steady_clock::now() + 200us;
-        while (std::chrono::steady_clock::now() < until) {}
-        {
-          std::lock_guard<std::mutex> l(mu);
-          threads.insert(gettid_());
-        }
-        done.count_down();
-      });
-    }
-    done.wait();
-    EXPECT_GT(threads.size(), 1u);
-    EXPECT_GT(goro::stats().steals, 0u);
-  }, {.procs = GetParam()});
+  goro::run([] { expect_work_spreads(); }, {.procs = GetParam()});
 }
 
 TEST_P(Procs, RunManyTimesWithoutLeaking) {
@@ -323,22 +326,7 @@ TEST(Sched, ASoloPSharesItsQueueWhenProcsGrow) {
   goro::run([] {
     for (int i = 0; i < 10; ++i) goro::yield();  // through the scheduler: solo by now
     goro::gomaxprocs(2);
-    std::mutex mu;
-    std::set<pid_t> threads;
-    constexpr int kGoroutines = 200;  // fits the ring: only stealing moves them
-    Latch done(kGoroutines);
-    for (int i = 0; i < kGoroutines; ++i) {
-      goro::go([&] {
-        auto until = std::chrono::steady_clock::now() + 200us;
-        while (std::chrono::steady_clock::now() < until) {}
-        std::lock_guard<std::mutex> l(mu);
-        threads.insert(gettid_());
-        done.count_down();
-      });
-    }
-    done.wait();
-    EXPECT_GT(threads.size(), 1u);
-    EXPECT_GT(goro::stats().steals, 0u);
+    expect_work_spreads();
   }, {.procs = 1});
 }
 
