@@ -154,9 +154,13 @@ void rewind_syscall(ucontext_t* copy, const BlockedCall& call) noexcept {
   copy->uc_mcontext.pc -= kInsn;
 }
 
+// PSTATE.BTYPE cleared too: it is 0 at or right after an svc anyway, and a
+// nonzero one would have the trampoline's landing pad checked against it.
 void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept {
+  constexpr std::uint64_t kBtype = 0xc00;  // PSR_BTYPE_MASK, <asm/ptrace.h>
   uc->uc_mcontext.pc = reinterpret_cast<std::uint64_t>(to);
   uc->uc_mcontext.sp = at;
+  uc->uc_mcontext.pstate &= ~kBtype;
 }
 
 void syscall_call(const ucontext_t* uc, long& nr, long a[6]) noexcept {
