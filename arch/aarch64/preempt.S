@@ -71,23 +71,67 @@
  * one on every lookup inside the SIGURG handler. */
         .cfi_sections .eh_frame, .debug_frame
 
-        .text
-        .globl  goro_sigresume
-        .type   goro_sigresume, %function
+/*
+ * Both entry points below are one sequence, SIGRETURN_AFTER name, fn: sp is
+ * the copied rt_sigframe; call fn(copy) below it, keeping the copy's
+ * address in x19 (callee-saved), then rt_sigreturn with sp back at the
+ * copy. The unwinder stops here (.cfi_undefined x30).
+ */
+        .macro SIGRETURN_AFTER name, fn
+        .globl  \name
+        .type   \name, %function
         .p2align 4
-goro_sigresume:
+\name:
         .cfi_startproc
         .cfi_undefined x30              /* unwinders stop here */
-        GORO_BTI_J                      /* reached by goro_switch's br (ret in BTI builds) */
+        GORO_BTI_J                      /* reached by goro_switch's br (ret in BTI builds) or rt_sigreturn */
         mov     x19, sp                 /* the copied rt_sigframe */
         mov     x0, sp
-        bl      goro_preempt_resumed
+        bl      \fn
         mov     sp, x19
         mov     x8, #139                /* __NR_rt_sigreturn */
         svc     #0
         brk     #0x3e8
         .cfi_endproc
-        .size   goro_sigresume, .-goro_sigresume
+        .size   \name, .-\name
+        .endm
+
+        .text
+        SIGRETURN_AFTER goro_sigresume, goro_preempt_resumed
+
+/*
+ * goro_syscall_trampoline: an unannotated blocking system call, made again
+ * inside goro::blocking's bookkeeping (AArch64; x86-64's twin is in
+ * arch/x86_64/preempt.S).
+ *
+ * The SIGURG handler (try_syscall_handoff in runtime/sched/preempt.cpp)
+ * found the goroutine's thread at an `svc #0` (0xd4000001) with the call's
+ * number in x8 and its arguments in x0-x5: the kernel rewinds a restartable
+ * call interrupted by an SA_RESTART handler to exactly that state (pc back
+ * at the svc, x0 = orig_x0; qemu-user likewise). It copies the signal frame
+ * onto the goroutine's stack as pictured above (128 bytes untouched, the
+ * rt_sigframe with its extra data; no switch frame), sets the kernel's
+ * ucontext to pc = here, sp = the copy, and returns: the kernel's
+ * rt_sigreturn lands here on the goroutine's stack, on the same thread, with
+ * the signal mask the goroutine had (and PSTATE.BTYPE 0: the interrupted pc
+ * was an svc; the landing pad is for form).
+ *
+ * We call goro_implicit_syscall(copy) (runtime/sched/syscall.cpp): it
+ * enters the syscall state (sysmon may hand the P off), makes system call
+ * x8(x0, ..., x5) with the copy's registers, gets a P back (if none is
+ * free, the G waits for one locked to this M: it never leaves this thread),
+ * and edits the copy as the svc would have left the registers: x0 = the
+ * result, pc = past the instruction. rt_sigreturn of the copy then restores
+ * every register, v0-v31, FPSR/FPCR, the mask and the alternate stack.
+ *
+ * Invariants:
+ *  - sp at the rt_sigreturn equals the copied rt_sigframe, 16-aligned.
+ *  - x19 is callee-saved: it carries the copy's address across the call.
+ *  - Everything below the copy is free stack for the runtime code.
+ *  - No unwinder goes past this frame (.cfi_undefined x30): a preemption
+ *    request that arrives meanwhile finds runtime code and is refused.
+ */
+        SIGRETURN_AFTER goro_syscall_trampoline, goro_implicit_syscall
 
 #if GORO_FEATURE_BTI || GORO_FEATURE_PAC
         .pushsection .note.gnu.property, "a"

@@ -359,8 +359,12 @@ bool reissue_denied(long nr) noexcept {
 #ifdef SYS_clone3
     case SYS_clone3:
 #endif
+#ifdef SYS_fork  // not on AArch64, which forks with clone
     case SYS_fork:
+#endif
+#ifdef SYS_vfork
     case SYS_vfork:
+#endif
     case SYS_execve:
     case SYS_execveat:
     case SYS_exit:
@@ -379,8 +383,14 @@ bool resumable_after_eintr(long nr) noexcept {
   switch (nr) {
     case SYS_nanosleep:
     case SYS_clock_nanosleep:
+#ifdef SYS_poll  // AArch64 has only ppoll and epoll_pwait, which libc's poll and epoll_wait use
     case SYS_poll:
+#else
+    case SYS_ppoll:  // writes the time left back to its timeout, as a restart would not
+#endif
+#ifdef SYS_epoll_wait
     case SYS_epoll_wait:
+#endif
     case SYS_epoll_pwait:
       return true;
     default:
@@ -396,9 +406,7 @@ bool eintr_from_blocked_call(const BlockedCall& call, const ucontext_t* uc) noex
   if (call.nr < 0 || !resumable_after_eintr(call.nr) || call.pc != pc || preempt_arch::syscall_result(uc) != -EINTR ||
       !preempt_arch::syscall_insn_before(pc))
     return false;
-  std::uint64_t args[6];
-  preempt_arch::syscall_args(uc, args);
-  return std::equal(args, args + 6, call.args);
+  return preempt_arch::same_args(uc, call);
 }
 
 // An unannotated system call sysmon saw blocking (preempt.hpp, "Unannotated
@@ -418,18 +426,16 @@ bool try_syscall_handoff(M* m, siginfo_t* info, ucontext_t* uc) noexcept {
   preempt_arch::SignalFrame f;
   if (!interruptible(m, info, uc, f)) return false;
   const BlockedCall call = m->blocked_call;
-  long resume_nr = -1;
-  if (eintr_from_blocked_call(call, uc)) {
-    resume_nr = call.nr;
-  } else if (!preempt_arch::syscall_insn_at(preempt_arch::pc(uc)) || reissue_denied(preempt_arch::syscall_nr(uc))) {
+  const bool resume = eintr_from_blocked_call(call, uc);
+  if (!resume &&
+      (!preempt_arch::syscall_insn_at(preempt_arch::pc(uc)) || reissue_denied(preempt_arch::syscall_nr(uc))))
     return false;
-  }
   if (!frames_allow(uc, true)) return false;
   std::uintptr_t at = preempt_arch::copy(uc, f);
   m->resume_call = false;
-  if (resume_nr >= 0) {
+  if (resume) {
     // Present the copy as a rewound call, for the trampoline to resume.
-    preempt_arch::rewind_syscall(reinterpret_cast<ucontext_t*>(at), resume_nr);
+    preempt_arch::rewind_syscall(preempt_arch::copied_ucontext(at), call);
     m->resume_call = true;
   }
   // The handler returns into the trampoline, on the G's stack at the copy.

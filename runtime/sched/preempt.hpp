@@ -47,26 +47,29 @@
 // preemption with other work pending thus costs two M hand-offs.
 //
 // Unannotated system calls (a plain read() in a goroutine, as third-party
-// code does; x86-64 only, syscall_handoff_supported()): sysmon sees the M's thread CPU clock stand still while its
+// code does; syscall_handoff_supported()): sysmon sees the M's thread CPU clock stand still while its
 // goroutine runs, confirms the thread sleeps in the kernel (blocked.hpp) and
 // sends SIGURG with M::syscall_req (request_syscall_handoff). The handler
 // is installed with SA_RESTART (as it was for preemption alone: a SIGURG
 // that finds no safe point must not turn a goroutine's blocking read into
 // EINTR), so the kernel rewinds a restartable call it interrupts
-// (read, write, futex, accept, wait4...) to its `syscall` instruction with
-// RAX back to the call's number: from there the thread is about to make
-// system call RAX(rdi, rsi, rdx, r10, r8, r9). If the G is at such an
+// (read, write, futex, accept, wait4...) to its system call instruction
+// with the call's registers back: from there the thread is about to make
+// system call RAX(rdi, rsi, rdx, r10, r8, r9) after `syscall` on x86-64
+// (RAX back to the number), x8(x0, ..., x5) after `svc #0` on AArch64 (x0
+// back to the first argument). If the G is at such an
 // instruction, at a point that passes the safe-point tests above except that
 // frames outside the main executable (libc, other libraries) are allowed,
 // and the call is not one that depends on its caller's frame or on what
 // rt_sigreturn restores (reissue_denied: rt_sigreturn, clone, fork, execve,
 // exit, sigaltstack, rt_sigprocmask...), the handler copies the signal
 // frame as above and returns into goro_syscall_trampoline
-// (arch/x86_64/preempt.S) on the G's stack instead. That makes the call
+// (arch/ARCH/preempt.S) on the G's stack instead. That makes the call
 // inside enter_blocking/exit_blocking (syscall.cpp, goro_implicit_syscall),
 // so sysmon's retake hands the P off after 20 us and other goroutines run;
-// then it stores the result where the `syscall` instruction would have
-// (RAX; RCX and R11 as the instruction leaves them; RIP after it) and
+// then it stores the result where the instruction would have (x86-64:
+// RAX, with RCX and R11 as `syscall` leaves them; AArch64: x0; the PC
+// after it) and
 // rt_sigreturns the copy. Registers, vector state, mask and errno come
 // back bit-exact: to the caller the call just took long. The G never
 // leaves the thread (libc keeps per-thread state across the call, such as
@@ -74,15 +77,18 @@
 // locked to its M like a preempted G.
 //
 // Calls the signal ends with EINTR instead of a restart: for nanosleep,
-// clock_nanosleep, poll, epoll_wait and epoll_pwait, sysmon also reads the
+// clock_nanosleep, poll, epoll_wait and epoll_pwait (AArch64, whose libc
+// polls with ppoll and waits with epoll_pwait: nanosleep, clock_nanosleep,
+// ppoll and epoll_pwait), sysmon also reads the
 // call from /proc/self/task/TID/syscall (number, arguments, return
 // address) into M::blocked_call; a handler that finds that very call just
-// returned -EINTR (same RIP, registers and `syscall` before it) hands it off
-// as a rewound one, and the trampoline resumes it: a relative sleep with a
+// returned -EINTR (same PC, registers and system call instruction before
+// it; on AArch64 x0 holds the result, and the first argument comes back
+// from M::blocked_call) hands it off as a rewound one, and the trampoline resumes it: a relative sleep with a
 // `rem` pointer for the remainder the kernel wrote there, anything else
 // (absolute sleeps, sleeps without `rem`, poll and epoll timeouts) as it
 // was, so those last a millisecond or two longer than asked, never less.
-// Other such calls (select, ppoll, reads with SO_RCVTIMEO...) return EINTR
+// Other such calls (select, ppoll on x86-64, reads with SO_RCVTIMEO...) return EINTR
 // to their caller, as Go's preemption signal makes them do, and are not
 // handed off; sysmon backs off while their G stays blocked.
 //
@@ -116,7 +122,7 @@ struct M;
 void preempt_init() noexcept;
 // True when asynchronous preemption works in this process.
 bool preempt_supported() noexcept;
-// True when unannotated system calls are handed off (x86-64 only; implies
+// True when unannotated system calls are handed off (implies
 // preempt_supported()).
 bool syscall_handoff_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.

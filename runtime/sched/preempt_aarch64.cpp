@@ -111,6 +111,82 @@ arch::Context resume_frame(std::uintptr_t at) noexcept {
   return reinterpret_cast<arch::Context>(frame);
 }
 
+// --- Unannotated system calls --------------------------------------------
+//
+// `svc #0`: number in x8, arguments in x0-x5, result in x0, pc past the
+// instruction (the exception returns to the next one). A restartable call an
+// SA_RESTART handler interrupted comes back rewound: pc at the svc and x0 the
+// first argument again (Linux restores orig_x0; qemu-user leaves x0 alone
+// and moves pc back by 4 for -QEMU_ERESTARTSYS, linux-user/aarch64/
+// cpu_loop.c). A call ended with EINTR has x0 = -EINTR: the first argument
+// comes from what sysmon read in /proc (BlockedCall).
+
+namespace {
+constexpr std::uint32_t kSvc0 = 0xd4000001;  // svc #0
+constexpr std::uintptr_t kInsn = 4;
+}  // namespace
+
+// Instructions are 4 bytes, 4-aligned: never across a page.
+bool syscall_insn_at(std::uintptr_t pc) noexcept { return (pc & 3) == 0 && load32(pc) == kSvc0; }
+
+bool syscall_insn_before(std::uintptr_t pc) noexcept {
+  return (pc & 3) == 0 && (pc & 4095) >= kInsn && syscall_insn_at(pc - kInsn);
+}
+
+long syscall_nr(const ucontext_t* uc) noexcept { return static_cast<long>(uc->uc_mcontext.regs[8]); }
+
+long syscall_result(const ucontext_t* uc) noexcept { return static_cast<long>(uc->uc_mcontext.regs[0]); }
+
+bool same_args(const ucontext_t* uc, const BlockedCall& call) noexcept {
+  for (int i = 1; i < 6; ++i)  // x0 holds the result now
+    if (uc->uc_mcontext.regs[i] != call.args[i]) return false;
+  return static_cast<long>(uc->uc_mcontext.regs[8]) == call.nr;
+}
+
+// copy() returns the copied rt_sigframe: siginfo, then the ucontext.
+ucontext_t* copied_ucontext(std::uintptr_t copy) noexcept {
+  return reinterpret_cast<ucontext_t*>(copy + sizeof(siginfo_t));
+}
+
+void rewind_syscall(ucontext_t* copy, const BlockedCall& call) noexcept {
+  copy->uc_mcontext.regs[8] = static_cast<std::uint64_t>(call.nr);
+  copy->uc_mcontext.regs[0] = call.args[0];
+  copy->uc_mcontext.pc -= kInsn;
+}
+
+// PSTATE.BTYPE cleared too: it is 0 at or right after an svc anyway, and a
+// nonzero one would have the trampoline's landing pad checked against it.
+void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept {
+  constexpr std::uint64_t kBtype = 0xc00;  // PSR_BTYPE_MASK, <asm/ptrace.h>
+  uc->uc_mcontext.pc = reinterpret_cast<std::uint64_t>(to);
+  uc->uc_mcontext.sp = at;
+  uc->uc_mcontext.pstate &= ~kBtype;
+}
+
+void syscall_call(const ucontext_t* uc, long& nr, long a[6]) noexcept {
+  nr = static_cast<long>(uc->uc_mcontext.regs[8]);
+  for (int i = 0; i < 6; ++i) a[i] = static_cast<long>(uc->uc_mcontext.regs[i]);
+}
+
+long raw_syscall(long nr, const long a[6]) noexcept {
+  register long x8 __asm__("x8") = nr;
+  register long x0 __asm__("x0") = a[0];
+  register long x1 __asm__("x1") = a[1];
+  register long x2 __asm__("x2") = a[2];
+  register long x3 __asm__("x3") = a[3];
+  register long x4 __asm__("x4") = a[4];
+  register long x5 __asm__("x5") = a[5];
+  __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+  return x0;
+}
+
+// What `svc #0` leaves: the result in x0, pc past the instruction; every
+// other register as it was.
+void complete_syscall(ucontext_t* uc, long result) noexcept {
+  uc->uc_mcontext.regs[0] = static_cast<std::uint64_t>(result);
+  uc->uc_mcontext.pc += kInsn;
+}
+
 }  // namespace goro::sched::preempt_arch
 
 #endif  // GORO_ASYNC_PREEMPT && __aarch64__

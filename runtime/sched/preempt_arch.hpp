@@ -13,6 +13,7 @@
 #pragma once
 
 #include "arch/context.hpp"
+#include "runtime/sched/blocked.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +32,9 @@
 #endif
 
 // Unannotated system call hand-off (preempt.hpp) needs, besides the above,
-// the trampoline and goro_implicit_syscall (syscall.cpp): x86-64 only.
-#if GORO_ASYNC_PREEMPT && defined(__x86_64__)
+// the trampoline (arch/ARCH/preempt.S) and goro_implicit_syscall
+// (syscall.cpp): both architectures have them.
+#if GORO_ASYNC_PREEMPT
 #define GORO_SYSCALL_HANDOFF 1
 #else
 #define GORO_SYSCALL_HANDOFF 0
@@ -82,24 +84,41 @@ arch::Context resume_frame(std::uintptr_t at) noexcept;
 
 #if GORO_SYSCALL_HANDOFF
 // The system call instruction and its registers (preempt.hpp, "Unannotated
-// system calls"). True if one starts at pc / ends right before pc.
+// system calls"). x86-64: `syscall`, number in rax, arguments in rdi, rsi,
+// rdx, r10, r8, r9, result in rax. AArch64: `svc #0`, number in x8,
+// arguments in x0-x5, result in x0 (over the first argument).
+// True if one starts at pc / ends right before pc.
 bool syscall_insn_at(std::uintptr_t pc) noexcept;
 bool syscall_insn_before(std::uintptr_t pc) noexcept;
-// The call's number, its six arguments and the register its result goes to.
+// The call's number and the register its result goes to.
 long syscall_nr(const ucontext_t* uc) noexcept;
-void syscall_args(const ucontext_t* uc, std::uint64_t a[6]) noexcept;
 long syscall_result(const ucontext_t* uc) noexcept;
-// Makes `copy` the state of a call rewound to its instruction: number nr,
-// PC at the instruction that ends right before the interrupted PC.
-void rewind_syscall(ucontext_t* copy, long nr) noexcept;
+// Whether the registers of a call that has returned (to the interrupted PC)
+// still hold `call`'s arguments; on AArch64 the first one is the result's
+// register, gone, and not compared.
+bool same_args(const ucontext_t* uc, const BlockedCall& call) noexcept;
+// The ucontext in a copy made by copy() (the address it returned).
+ucontext_t* copied_ucontext(std::uintptr_t copy) noexcept;
+// Makes `copy` the state of `call` rewound to its instruction (which ends
+// right before the interrupted PC): its number, its first argument on
+// AArch64 (where the result overwrote it), the PC at the instruction.
+void rewind_syscall(ucontext_t* copy, const BlockedCall& call) noexcept;
 // Makes the handler return to `to` with stack pointer `at`.
 void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept;
+
+// For goro_implicit_syscall: the call at a rewound instruction (number and
+// six arguments), made with the same instruction from runtime code, and
+// the edits that leave `uc` as the instruction would have: result
+// register, PC past it (x86-64: rcx and r11 too).
+void syscall_call(const ucontext_t* uc, long& nr, long a[6]) noexcept;
+long raw_syscall(long nr, const long a[6]) noexcept;
+void complete_syscall(ucontext_t* uc, long result) noexcept;
 #endif
 
 }  // namespace goro::sched::preempt_arch
 
 #if GORO_SYSCALL_HANDOFF
-// arch/x86_64/preempt.S: makes the call in goro_implicit_syscall.
+// arch/ARCH/preempt.S: makes the call in goro_implicit_syscall.
 extern "C" void goro_syscall_trampoline();
 #endif
 

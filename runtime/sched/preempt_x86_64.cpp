@@ -82,21 +82,56 @@ bool syscall_insn_before(std::uintptr_t pc) noexcept {
 
 long syscall_nr(const ucontext_t* uc) noexcept { return static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]); }
 
-void syscall_args(const ucontext_t* uc, std::uint64_t a[6]) noexcept {
-  const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
-  for (int i = 0; i < 6; ++i) a[i] = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[regs[i]]);
+namespace {
+constexpr int kArgRegs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+}  // namespace
+
+bool same_args(const ucontext_t* uc, const BlockedCall& call) noexcept {
+  for (int i = 0; i < 6; ++i)
+    if (static_cast<std::uint64_t>(uc->uc_mcontext.gregs[kArgRegs[i]]) != call.args[i]) return false;
+  return true;
 }
 
 long syscall_result(const ucontext_t* uc) noexcept { return static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]); }
 
-void rewind_syscall(ucontext_t* copy, long nr) noexcept {
-  copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(nr);
+// copy() returns the ucontext copy itself.
+ucontext_t* copied_ucontext(std::uintptr_t copy) noexcept { return reinterpret_cast<ucontext_t*>(copy); }
+
+void rewind_syscall(ucontext_t* copy, const BlockedCall& call) noexcept {
+  copy->uc_mcontext.gregs[REG_RAX] = static_cast<greg_t>(call.nr);
   copy->uc_mcontext.gregs[REG_RIP] -= kSyscallInsn;
 }
 
 void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept {
   uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(to));
   uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(at);
+}
+
+void syscall_call(const ucontext_t* uc, long& nr, long a[6]) noexcept {
+  nr = static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]);
+  for (int i = 0; i < 6; ++i) a[i] = static_cast<long>(uc->uc_mcontext.gregs[kArgRegs[i]]);
+}
+
+long raw_syscall(long nr, const long a[6]) noexcept {
+  register long r10 __asm__("r10") = a[3];
+  register long r8 __asm__("r8") = a[4];
+  register long r9 __asm__("r9") = a[5];
+  long ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "0"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+// What the `syscall` instruction leaves: the result in RAX, the return
+// address in RCX, the flags in R11, RIP past its two bytes.
+void complete_syscall(ucontext_t* uc, long result) noexcept {
+  greg_t* r = uc->uc_mcontext.gregs;
+  r[REG_RAX] = static_cast<greg_t>(result);
+  r[REG_RIP] += kSyscallInsn;
+  r[REG_RCX] = r[REG_RIP];
+  r[REG_R11] = r[REG_EFL];
 }
 
 }  // namespace goro::sched::preempt_arch

@@ -24,19 +24,19 @@
 // making it. Leaving, a G that finds no P is locked to its M before it
 // queues (as a preempted G is): it must come back to this thread, where its
 // libc frames and the signal frame it resumes belong. Off where preemption
-// is (AArch64, the Boost backend, sanitizers, Options::preempt false).
+// is (the Boost backend, sanitizers, Options::preempt false).
 #include "runtime/sched/internal.hpp"
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/debug/trace.hpp"
 
+#include "runtime/sched/preempt_arch.hpp"
+
 #include <cerrno>
 #include <cstdint>
-#if defined(__x86_64__)
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
-#endif
 
 namespace goro::sched {
 
@@ -118,27 +118,16 @@ void exit_blocking_on(bool stay) noexcept {
 
 void exit_blocking() noexcept { exit_blocking_on(false); }
 
-#if defined(__x86_64__)
+#if GORO_SYSCALL_HANDOFF
 namespace {
-long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) noexcept {
-  register long r10 __asm__("r10") = a4;
-  register long r8 __asm__("r8") = a5;
-  register long r9 __asm__("r9") = a6;
-  long ret;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "0"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-
 // A call a signal ended with EINTR, made again (preempt.cpp,
 // resumable_after_eintr): a relative sleep with a `rem` pointer for what the
 // kernel wrote there; an absolute sleep, a sleep without `rem`, a poll or an
-// epoll wait as it was. Those last ones start over: nothing tells how long
-// the interrupted call had already waited (sysmon's readings do not prove
-// that the call it saw is the one the signal ended), so they wait longer
-// than asked by the time before the hand-off, never less.
+// epoll wait as it was (ppoll, AArch64's poll, has had its timeout
+// rewritten with the time left). Those last ones start over: nothing tells
+// how long the interrupted call had already waited (sysmon's readings do not
+// prove that the call it saw is the one the signal ended), so they wait
+// longer than asked by the time before the hand-off, never less.
 void resume_args(long nr, long a[6]) noexcept {
   if (nr == SYS_nanosleep && a[1] != 0) {
     a[0] = a[1];
@@ -147,33 +136,34 @@ void resume_args(long nr, long a[6]) noexcept {
   }
 }
 }  // namespace
+#endif
 
-// Called by goro_syscall_trampoline (arch/x86_64/preempt.S) on the G's
-// stack with the copy of the signal frame taken at a `syscall` instruction.
-// Defined in every x86-64 build: the assembly is linked even where
-// preemption is off (nothing calls it there).
-extern "C" void goro_implicit_syscall(ucontext_t* uc) noexcept {
+// Called by goro_syscall_trampoline (arch/ARCH/preempt.S) on the G's stack
+// with the copy of the signal frame taken at a system call instruction
+// (preempt_arch::copy's address: x86-64, the ucontext; AArch64, the
+// rt_sigframe). Defined in every build with the asm switch: the assembly is
+// linked even where the hand-off is off (nothing calls it there).
+extern "C" void goro_implicit_syscall(void* frame) noexcept {
+#if GORO_SYSCALL_HANDOFF
   int saved_errno = errno;  // the G's: the runtime calls below may change it
-  greg_t* r = uc->uc_mcontext.gregs;
+  ucontext_t* uc = preempt_arch::copied_ucontext(reinterpret_cast<std::uintptr_t>(frame));
   M* m = current_m();
   const bool resume = m->resume_call;
   m->resume_call = false;
   current_sched()->implicit_syscalls.fetch_add(1, std::memory_order_relaxed);
-  const long nr = static_cast<long>(r[REG_RAX]);
-  long a[6] = {static_cast<long>(r[REG_RDI]), static_cast<long>(r[REG_RSI]), static_cast<long>(r[REG_RDX]),
-               static_cast<long>(r[REG_R10]), static_cast<long>(r[REG_R8]), static_cast<long>(r[REG_R9])};
+  long nr = -1;
+  long a[6];
+  preempt_arch::syscall_call(uc, nr, a);
   if (resume) resume_args(nr, a);
   enter_blocking();
-  long ret = raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  long ret = preempt_arch::raw_syscall(nr, a);
   exit_blocking_on(true);
-  // What the `syscall` instruction leaves: the result in RAX, the return
-  // address in RCX, the flags in R11, RIP past its two bytes.
-  r[REG_RAX] = static_cast<greg_t>(ret);
-  r[REG_RIP] += 2;
-  r[REG_RCX] = r[REG_RIP];
-  r[REG_R11] = r[REG_EFL];
+  preempt_arch::complete_syscall(uc, ret);
   errno = saved_errno;
-}
+#else
+  (void)frame;
+  debug::fatal("goro_implicit_syscall: no system call hand-off in this build");
 #endif
+}
 
 }  // namespace goro::sched

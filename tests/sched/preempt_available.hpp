@@ -14,8 +14,7 @@ inline bool preempt_available() noexcept {
   return sched::preempt_supported();
 }
 
-// The hand-off of unannotated system calls (x86-64 only, and only where
-// preemption works).
+// The hand-off of unannotated system calls (wherever preemption works).
 inline bool handoff_available() noexcept {
   sched::preempt_init();
   return sched::syscall_handoff_supported();
