@@ -51,19 +51,7 @@
  * Verified under qemu-aarch64 (user mode, which builds and parses signal
  * frames itself) only: no arm64 hardware was available.
  */
-#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
-#define GORO_BTI_J bti j
-#define GORO_FEATURE_BTI 1
-#else
-#define GORO_BTI_J
-#define GORO_FEATURE_BTI 0
-#endif
-#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
-/* x30 is not signed: goro_sigresume never returns. */
-#define GORO_FEATURE_PAC 2
-#else
-#define GORO_FEATURE_PAC 0
-#endif
+#include "features.h"
 
 /* Both unwind sections for this object's CFI: the linker then gives every
  * executable linking goro statically a .debug_frame, which libunwind loads
@@ -133,18 +121,6 @@
  */
         SIGRETURN_AFTER goro_syscall_trampoline, goro_implicit_syscall
 
-#if GORO_FEATURE_BTI || GORO_FEATURE_PAC
-        .pushsection .note.gnu.property, "a"
-        .p2align 3
-        .word   4                       /* name size ("GNU\0") */
-        .word   16                      /* descriptor size */
-        .word   5                       /* NT_GNU_PROPERTY_TYPE_0 */
-        .asciz  "GNU"
-        .word   0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-        .word   4
-        .word   GORO_FEATURE_BTI | GORO_FEATURE_PAC
-        .word   0
-        .popsection
-#endif
+        GORO_FEATURE_NOTE
 
         .section .note.GNU-stack, "", %progbits

@@ -41,24 +41,7 @@
  */
 #include "frame.h"
 
-#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
-#define GORO_BTI_C bti c
-#define GORO_BTI_J bti j
-#define GORO_RESUME ret
-#define GORO_FEATURE_BTI 1
-#else
-#define GORO_BTI_C
-#define GORO_BTI_J
-#define GORO_RESUME br x30
-#define GORO_FEATURE_BTI 0
-#endif
-#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
-/* Neither routine signs x30: goro_switch saves its caller's plain return
- * address, goro_context_entry never returns. Both are PAC-compatible. */
-#define GORO_FEATURE_PAC 2
-#else
-#define GORO_FEATURE_PAC 0
-#endif
+#include "features.h"
 
 /* CFA-relative slot of a frame offset, while sp points at the frame. */
 #define GORO_CFA_SLOT(off) ((off) - GORO_FRAME_SIZE)
@@ -174,20 +157,6 @@ goro_context_entry:
         .cfi_endproc
         .size   goro_context_entry, .-goro_context_entry
 
-#if GORO_FEATURE_BTI || GORO_FEATURE_PAC
-/* Mark the object BTI/PAC-compatible, or the linker drops the property for
- * the whole binary. */
-        .pushsection .note.gnu.property, "a"
-        .p2align 3
-        .word   4                       /* name size ("GNU\0") */
-        .word   16                      /* descriptor size */
-        .word   5                       /* NT_GNU_PROPERTY_TYPE_0 */
-        .asciz  "GNU"
-        .word   0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-        .word   4
-        .word   GORO_FEATURE_BTI | GORO_FEATURE_PAC
-        .word   0
-        .popsection
-#endif
+        GORO_FEATURE_NOTE
 
         .section .note.GNU-stack, "", %progbits
