@@ -457,15 +457,13 @@ TEST(ImplicitSyscall, LockedGoroutineIsNotHandedOff) {
   EXPECT_GE(requests, 1u) << "sysmon never saw the blocked reader: the refusal went untested";
 }
 
-#if defined(__x86_64__)
-// Every register the interrupted code could see comes back bit-exact across
-// a handed-off call: callee- and caller-saved general registers, the red
-// zone, ymm0-15 and MXCSR, set from assembly right before its own `syscall`
-// and checked right after; RAX holds the read's result and RCX the return
-// address, as the instruction leaves them.
-TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
-  SKIP_WITHOUT_HANDOFF();
-  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "needs AVX2";
+// The register probe's harness: 20 rounds of a read the probe makes with its
+// own system call instruction, each against a pipe that a sleeping goroutine
+// fills 5 ms later, with procs 1 so the call must be handed off for the
+// writer to run. `wrong(round, rng, fd, c)` sets the registers from rng,
+// reads one byte into c and returns how many values came back wrong.
+template <class Wrong>
+void expect_registers_survive_handed_off_reads(Wrong wrong) {
   constexpr int kRounds = 20;
   Pipe p;
   Watchdog dog([&] {
@@ -478,28 +476,11 @@ TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
     Latch done(2);
     goro::go([&] {
       std::mt19937_64 rng(42);
-      std::uint32_t mxcsr_now = 0;
-      __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_now));
       for (int round = 0; round < kRounds; ++round) {
-        std::uint64_t in[100] = {}, out[100] = {};
-        for (auto& v : in) v = rng();
-        // MXCSR: the caller's, with another rounding mode.
-        in[96] = (mxcsr_now & ~0x6000u) | ((static_cast<std::uint32_t>(round) % 4u) << 13);
         char c = 0;
-        test_syscall_read(p.r, &c, in, out);
-        const std::uint64_t* exp_gpr = in;  // rbx rbp r8 r9 r10 r12 r13 r14 r15
-        int wrong = 0;
-        for (int i = 0; i < 9; ++i) wrong += out[1 + i] != exp_gpr[i];
-        wrong += out[10] != static_cast<std::uint64_t>(p.r);
-        wrong += out[11] != reinterpret_cast<std::uint64_t>(&c);
-        wrong += out[12] != 1;
-        for (int i = 16; i < 96; ++i) wrong += out[i] != in[i];
-        wrong += out[96] != in[96];
-        wrong += out[97] != 1;         // one byte read
-        wrong += out[0] != out[98];    // RCX: the address after the syscall
-        wrong += c != 'g';
-        if (wrong) {
-          std::fprintf(stderr, "round %d: %d values differ\n", round, wrong);
+        int n = wrong(round, rng, p.r, c) + (c != 'g');
+        if (n) {
+          std::fprintf(stderr, "round %d: %d values differ\n", round, n);
           bad++;
         }
         rounds++;
@@ -522,6 +503,37 @@ TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
   EXPECT_GE(converted, static_cast<std::uint64_t>(kRounds) / 2);
   std::printf("%d rounds, %llu handed off\n", rounds, static_cast<unsigned long long>(converted));
 }
+
+#if defined(__x86_64__)
+// Every register the interrupted code could see comes back bit-exact across
+// a handed-off call: callee- and caller-saved general registers, the red
+// zone, ymm0-15 and MXCSR, set from assembly right before its own `syscall`
+// and checked right after; RAX holds the read's result and RCX the return
+// address, as the instruction leaves them.
+TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
+  SKIP_WITHOUT_HANDOFF();
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "needs AVX2";
+  std::uint32_t mxcsr_now = 0;
+  __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_now));
+  expect_registers_survive_handed_off_reads([&](int round, std::mt19937_64& rng, int fd, char& c) {
+    std::uint64_t in[100] = {}, out[100] = {};
+    for (auto& v : in) v = rng();
+    // MXCSR: the caller's, with another rounding mode.
+    in[96] = (mxcsr_now & ~0x6000u) | ((static_cast<std::uint32_t>(round) % 4u) << 13);
+    test_syscall_read(fd, &c, in, out);
+    const std::uint64_t* exp_gpr = in;  // rbx rbp r8 r9 r10 r12 r13 r14 r15
+    int wrong = 0;
+    for (int i = 0; i < 9; ++i) wrong += out[1 + i] != exp_gpr[i];
+    wrong += out[10] != static_cast<std::uint64_t>(fd);
+    wrong += out[11] != reinterpret_cast<std::uint64_t>(&c);
+    wrong += out[12] != 1;
+    for (int i = 16; i < 96; ++i) wrong += out[i] != in[i];
+    wrong += out[96] != in[96];
+    wrong += out[97] != 1;       // one byte read
+    wrong += out[0] != out[98];  // RCX: the address after the syscall
+    return wrong;
+  });
+}
 #elif defined(__aarch64__)
 // Every register the interrupted code could see comes back bit-exact across
 // a handed-off call: x1-x30 (x8 the call's number, x1, x2 its arguments),
@@ -529,62 +541,27 @@ TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
 // and checked right after; x0 holds the read's result, as the svc leaves it.
 TEST(ImplicitSyscall, RegistersSurviveAHandedOffCall) {
   SKIP_WITHOUT_HANDOFF();
-  constexpr int kRounds = 20;
-  Pipe p;
-  Watchdog dog([&] {
-    for (int i = 0; i < kRounds; ++i) write_byte(p.w, 'w');
+  std::uint64_t fpcr_now = 0;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr_now));
+  expect_registers_survive_handed_off_reads([&](int round, std::mt19937_64& rng, int fd, char& c) {
+    std::uint64_t in[100] = {}, out[100] = {};
+    for (auto& v : in) v = rng();
+    // FPCR: the caller's, with another rounding mode; NZCV: the flags only.
+    in[96] = (fpcr_now & ~(std::uint64_t{3} << 22)) | ((static_cast<std::uint64_t>(round) % 4u) << 22);
+    in[97] = (static_cast<std::uint64_t>(round) % 16u) << 28;
+    test_syscall_read(fd, &c, in, out);
+    int wrong = 0;
+    for (int i = 3; i <= 30; ++i)
+      if (i != 8) wrong += out[i] != in[i];
+    for (int i = 32; i < 96; ++i) wrong += out[i] != in[i];
+    wrong += out[0] != 1;  // one byte read
+    wrong += out[1] != reinterpret_cast<std::uint64_t>(&c);
+    wrong += out[2] != 1;
+    wrong += out[8] != 63;  // __NR_read
+    wrong += out[96] != in[96];
+    wrong += out[97] != in[97];
+    return wrong;
   });
-  int bad = 0, rounds = 0;
-  std::uint64_t converted = 0;
-  goro::run([&] {
-    std::uint64_t before = implicit_syscalls();
-    Latch done(2);
-    goro::go([&] {
-      std::mt19937_64 rng(42);
-      std::uint64_t fpcr_now = 0;
-      __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr_now));
-      for (int round = 0; round < kRounds; ++round) {
-        std::uint64_t in[100] = {}, out[100] = {};
-        for (auto& v : in) v = rng();
-        // FPCR: the caller's, with another rounding mode; NZCV: the flags only.
-        in[96] = (fpcr_now & ~(std::uint64_t{3} << 22)) | ((static_cast<std::uint64_t>(round) % 4u) << 22);
-        in[97] = (static_cast<std::uint64_t>(round) % 16u) << 28;
-        char c = 0;
-        test_syscall_read(p.r, &c, in, out);
-        int wrong = 0;
-        for (int i = 3; i <= 30; ++i)
-          if (i != 8) wrong += out[i] != in[i];
-        for (int i = 32; i < 96; ++i) wrong += out[i] != in[i];
-        wrong += out[0] != 1;  // one byte read
-        wrong += out[1] != reinterpret_cast<std::uint64_t>(&c);
-        wrong += out[2] != 1;
-        wrong += out[8] != 63;  // __NR_read
-        wrong += out[96] != in[96];
-        wrong += out[97] != in[97];
-        wrong += c != 'g';
-        if (wrong) {
-          std::fprintf(stderr, "round %d: %d values differ\n", round, wrong);
-          bad++;
-        }
-        rounds++;
-      }
-      done.count_down();
-    });
-    goro::go([&] {
-      for (int round = 0; round < kRounds; ++round) {
-        for (int k = 0; k < 5; ++k) goro::sleep(1ms);
-        write_byte(p.w, 'g');
-      }
-      done.count_down();
-    });
-    done.wait();
-    converted = implicit_syscalls() - before;
-  }, {.procs = 1});
-  EXPECT_FALSE(dog.fired());
-  EXPECT_EQ(rounds, kRounds);
-  EXPECT_EQ(bad, 0);
-  EXPECT_GE(converted, static_cast<std::uint64_t>(kRounds) / 2);
-  std::printf("%d rounds, %llu handed off\n", rounds, static_cast<unsigned long long>(converted));
 }
 #endif
 
