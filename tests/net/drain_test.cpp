@@ -7,6 +7,7 @@
 // goes out whole; a thread that is not a goroutine skips into poll(2).
 // Each hold-up is bounded by a read deadline, so a lost wake-up fails the
 // test with "i/o timeout" instead of hanging it.
+#include "tests/sched/support.hpp"  // procs_name
 #include "tests/net/support.hpp"
 
 #include "runtime/net/fd.hpp"
@@ -32,8 +33,6 @@ namespace goro::test {
 namespace {
 
 class Drain : public ::testing::TestWithParam<int> {};
-
-std::string procs_name(const ::testing::TestParamInfo<int>& info) { return "procs" + std::to_string(info.param); }
 
 // A blocking TCP connection to the listening socket lfd (127.0.0.1), made
 // non-blocking, then wrapped as goro's "tcp" FdState so the test can read

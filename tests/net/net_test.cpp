@@ -1,5 +1,6 @@
 // goro::net and the poller: echo, deadlines, close, half-close, addresses,
 // errors, unix sockets, pipes, foreign threads, the deadlock check.
+#include "tests/sched/support.hpp"  // procs_name
 #include "tests/net/support.hpp"
 #include "tests/support/death.hpp"
 
@@ -28,8 +29,6 @@ namespace goro::test {
 namespace {
 
 class Net : public ::testing::TestWithParam<int> {};
-
-std::string procs_name(const ::testing::TestParamInfo<int>& info) { return "procs" + std::to_string(info.param); }
 
 // conns goroutines each make `rounds` round trips through an echo server.
 void echo(int procs, int conns, int rounds) {
