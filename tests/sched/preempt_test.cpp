@@ -237,25 +237,33 @@ TEST_P(PreemptProcs, MallocAndPrintfUnderPreemption) {
 
 INSTANTIATE_TEST_SUITE_P(Sched, PreemptProcs, ::testing::Values(1, 2, 8), procs_name);
 
+// Compares one value the register probe saw with the one it set; counts the
+// wrong ones and prints the first.
+struct RegCheck {
+  std::uint64_t seed;
+  int bad = 0;
+  explicit RegCheck(std::uint64_t s) : seed(s) {}
+  void operator()(const char* what, int i, std::uint64_t got, std::uint64_t want) {
+    if (got == want) return;
+    if (bad++ == 0)
+      std::fprintf(stderr, "seed %llu: %s[%d] = %#llx, want %#llx\n", static_cast<unsigned long long>(seed), what, i,
+                   static_cast<unsigned long long>(got), static_cast<unsigned long long>(want));
+  }
+};
+
 #if defined(__x86_64__)
 // What test_regs_spin should find (preempt_regs_x86_64.S); returns the
 // number of wrong values and prints the first.
 int regs_mismatches(std::uint64_t seed, const std::uint64_t* out) {
   static const char* const kNames[13] = {"rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
-  int bad = 0;
-  auto check = [&](const char* what, int i, std::uint64_t got, std::uint64_t want) {
-    if (got == want) return;
-    if (bad++ == 0)
-      std::fprintf(stderr, "seed %llu: %s[%d] = %#llx, want %#llx\n", static_cast<unsigned long long>(seed), what, i,
-                   static_cast<unsigned long long>(got), static_cast<unsigned long long>(want));
-  };
+  RegCheck check(seed);
   for (int j = 0; j < 13; ++j) check(kNames[j], 0, out[j], regs::kGpr[j] ^ seed);
   check("CF", 0, out[13], seed & 1);
   for (int k = 0; k < 16; ++k) check("redzone", k, out[14 + k], regs::kRedZone[k] ^ seed);
   check("MXCSR.RC", 0, (out[30] >> 13) & 3, seed & 3);
   for (int k = 0; k < 16; ++k)
     for (int l = 0; l < 4; ++l) check("ymm", k * 4 + l, out[31 + 4 * k + l], (regs::kYmm[k] ^ seed) + l);
-  return bad;
+  return check.bad;
 }
 
 int zmm_mismatches(std::uint64_t seed, const std::uint64_t* out) {
@@ -271,13 +279,7 @@ int zmm_mismatches(std::uint64_t seed, const std::uint64_t* out) {
 // What test_regs_spin should find (preempt_regs_aarch64.S); returns the
 // number of wrong values and prints the first.
 int regs_mismatches(std::uint64_t seed, const std::uint64_t* out) {
-  int bad = 0;
-  auto check = [&](const char* what, int i, std::uint64_t got, std::uint64_t want) {
-    if (got == want) return;
-    if (bad++ == 0)
-      std::fprintf(stderr, "seed %llu: %s%d = %#llx, want %#llx\n", static_cast<unsigned long long>(seed), what, i,
-                   static_cast<unsigned long long>(got), static_cast<unsigned long long>(want));
-  };
+  RegCheck check(seed);
   check("x", 1, out[1], seed);
   for (int r = 2; r <= 30; ++r) check("x", r, out[r], regs::kA64Gpr[r] ^ seed);
   check("nzcv", 0, out[31] >> 28, (seed >> 4) & 0xf);
@@ -288,7 +290,7 @@ int regs_mismatches(std::uint64_t seed, const std::uint64_t* out) {
     check("v.lo", k, out[36 + 2 * k], regs::kA64V[k] ^ seed);
     check("v.hi", k, out[37 + 2 * k], (regs::kA64V[k] ^ seed) + 1);
   }
-  return bad;
+  return check.bad;
 }
 #endif
 
