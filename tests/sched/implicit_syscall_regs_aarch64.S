@@ -15,6 +15,7 @@
  * FPCR and callee-saved registers are restored before returning.
  * Named without a goro prefix: the handler must treat it as user code.
  */
+#include "regs_frame_aarch64.h"
         .text
         .globl  test_syscall_read
         .type   test_syscall_read, %function
@@ -22,29 +23,7 @@
 test_syscall_read:
         .cfi_startproc
         hint    #34                     /* bti c */
-        stp     x29, x30, [sp, #-192]!
-        .cfi_def_cfa_offset 192
-        .cfi_offset x29, -192
-        .cfi_offset x30, -184
-        stp     x19, x20, [sp, #16]
-        .cfi_offset x19, -176
-        .cfi_offset x20, -168
-        stp     x21, x22, [sp, #32]
-        .cfi_offset x21, -160
-        .cfi_offset x22, -152
-        stp     x23, x24, [sp, #48]
-        .cfi_offset x23, -144
-        .cfi_offset x24, -136
-        stp     x25, x26, [sp, #64]
-        .cfi_offset x25, -128
-        .cfi_offset x26, -120
-        stp     x27, x28, [sp, #80]
-        .cfi_offset x27, -112
-        .cfi_offset x28, -104
-        stp     d8, d9, [sp, #96]
-        stp     d10, d11, [sp, #112]
-        stp     d12, d13, [sp, #128]
-        stp     d14, d15, [sp, #144]
+        PROBE_SAVE_CALLEE_FRAME
         str     x3, [sp, #160]          /* out */
         mrs     x9, fpcr
         str     x9, [sp, #168]          /* the caller's FPCR */
@@ -131,17 +110,7 @@ test_syscall_read:
         str     x1, [x0]
         ldr     x9, [sp, #168]
         msr     fpcr, x9
-        ldp     d8, d9, [sp, #96]
-        ldp     d10, d11, [sp, #112]
-        ldp     d12, d13, [sp, #128]
-        ldp     d14, d15, [sp, #144]
-        ldp     x19, x20, [sp, #16]
-        ldp     x21, x22, [sp, #32]
-        ldp     x23, x24, [sp, #48]
-        ldp     x25, x26, [sp, #64]
-        ldp     x27, x28, [sp, #80]
-        ldp     x29, x30, [sp], #192
-        .cfi_def_cfa_offset 0
+        PROBE_RESTORE_CALLEE_FRAME
         ret
         .cfi_endproc
         .size   test_syscall_read, .-test_syscall_read

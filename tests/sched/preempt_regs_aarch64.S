@@ -16,6 +16,7 @@
  * are (CFA = sp + 192), so unwinding from inside the loop works.
  * Named without a goro prefix: the preemption handler must treat it as user code.
  */
+#include "regs_frame_aarch64.h"
         .section .rodata
         .p2align 3
 gpr_values:
@@ -90,37 +91,7 @@ vec_values:
         .p2align 4
 test_regs_spin:
         .cfi_startproc
-        stp     x29, x30, [sp, #-192]!
-        .cfi_def_cfa_offset 192
-        .cfi_offset x29, -192
-        .cfi_offset x30, -184
-        stp     x19, x20, [sp, #16]
-        .cfi_offset x19, -176
-        .cfi_offset x20, -168
-        stp     x21, x22, [sp, #32]
-        .cfi_offset x21, -160
-        .cfi_offset x22, -152
-        stp     x23, x24, [sp, #48]
-        .cfi_offset x23, -144
-        .cfi_offset x24, -136
-        stp     x25, x26, [sp, #64]
-        .cfi_offset x25, -128
-        .cfi_offset x26, -120
-        stp     x27, x28, [sp, #80]
-        .cfi_offset x27, -112
-        .cfi_offset x28, -104
-        stp     d8, d9, [sp, #96]
-        .cfi_offset d8, -96
-        .cfi_offset d9, -88
-        stp     d10, d11, [sp, #112]
-        .cfi_offset d10, -80
-        .cfi_offset d11, -72
-        stp     d12, d13, [sp, #128]
-        .cfi_offset d12, -64
-        .cfi_offset d13, -56
-        stp     d14, d15, [sp, #144]
-        .cfi_offset d14, -48
-        .cfi_offset d15, -40
+        PROBE_SAVE_CALLEE_FRAME
         mov     x9, sp
         stp     x2, x9, [sp, #160]      /* out, sp before the loop */
         mrs     x9, fpcr
@@ -436,17 +407,7 @@ test_regs_spin:
         ldp     x9, x10, [sp, #176]
         msr     fpcr, x9
         msr     fpsr, x10
-        ldp     x19, x20, [sp, #16]
-        ldp     x21, x22, [sp, #32]
-        ldp     x23, x24, [sp, #48]
-        ldp     x25, x26, [sp, #64]
-        ldp     x27, x28, [sp, #80]
-        ldp     d8, d9, [sp, #96]
-        ldp     d10, d11, [sp, #112]
-        ldp     d12, d13, [sp, #128]
-        ldp     d14, d15, [sp, #144]
-        ldp     x29, x30, [sp], #192
-        .cfi_def_cfa_offset 0
+        PROBE_RESTORE_CALLEE_FRAME
         ret
         .cfi_endproc
         .size   test_regs_spin, .-test_regs_spin
