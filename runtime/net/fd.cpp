@@ -207,21 +207,27 @@ void FdState::wait(const char* op, Mode m) {
 // once. That is the wait of every goroutine that parked on EAGAIN, and the
 // window is the reader's own time between two reads: 4-8% per echo round trip
 // (procs 1) for a possible scheduling round of latency on a saturated P.
+std::uint32_t FdState::edges_before(Mode m) const noexcept {
+  return drain_skip ? pd->edges(m).load(std::memory_order_acquire) : 0;
+}
+
+bool FdState::known_to_block(Drained& d, Mode m) noexcept {
+  if (!d.valid) return false;
+  d.valid = false;
+  return pd->edges(m).load(std::memory_order_acquire) == d.edges && !pd->no_skip.load(std::memory_order_relaxed);
+}
+
 std::size_t FdState::read(std::span<std::byte> buf) {
   Op guard(this, "read");
   std::lock_guard lk(read_mu);
   if (WaitResult r = poll_prepare(pd, Mode::read); r != WaitResult::ready) throw_wait("read", r);
   if (buf.empty()) return 0;
-  if (read_drained.valid) {
-    read_drained.valid = false;
-    if (pd->read_edges.load(std::memory_order_acquire) == read_drained.edges &&
-        !pd->no_skip.load(std::memory_order_relaxed)) {
-      ++reads_skipped;
-      wait("read", Mode::read);
-    }
+  if (known_to_block(read_drained, Mode::read)) {
+    ++reads_skipped;
+    wait("read", Mode::read);
   }
   for (;;) {
-    const std::uint32_t edges = drain_skip ? pd->read_edges.load(std::memory_order_acquire) : 0;
+    const std::uint32_t edges = edges_before(Mode::read);
     ssize_t n;
     int inq = 1;
     if (drain_skip) {
@@ -268,19 +274,15 @@ std::size_t FdState::write(std::span<const std::byte> buf) {
   if (WaitResult r = poll_prepare(pd, Mode::write); r != WaitResult::ready) throw_wait("write", r);
   std::size_t done = 0;
   while (done < buf.size()) {
-    if (write_drained.valid) {
-      write_drained.valid = false;
-      if (pd->write_edges.load(std::memory_order_acquire) == write_drained.edges &&
-          !pd->no_skip.load(std::memory_order_relaxed)) {
-        ++writes_skipped;
-        wait("write", Mode::write);
-        continue;
-      }
+    if (known_to_block(write_drained, Mode::write)) {
+      ++writes_skipped;
+      wait("write", Mode::write);
+      continue;
     }
     // At most 1 GiB per call, as Go does (maxRW): some kernels misbehave above.
     std::size_t chunk = buf.size() - done;
     if (chunk > (std::size_t{1} << 30)) chunk = std::size_t{1} << 30;
-    const std::uint32_t edges = drain_skip ? pd->write_edges.load(std::memory_order_acquire) : 0;
+    const std::uint32_t edges = edges_before(Mode::write);
     ssize_t n = kind == Kind::file ? ::write(fd, buf.data() + done, chunk)
                                    : ::send(fd, buf.data() + done, chunk, MSG_NOSIGNAL);
     if (n > 0) {

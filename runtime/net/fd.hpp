@@ -92,6 +92,12 @@ struct FdState {
   [[noreturn]] void throw_errno(const char* op, int err) const;
   [[noreturn]] void throw_wait(const char* op, WaitResult r) const;
   void wait(const char* op, Mode m);  // poll_wait, throwing on close or timeout
+  // The drain skip's two halves (fd.cpp, FdState::read): the edge count to
+  // remember before a syscall in direction m (0 where there is no skip), and
+  // whether the next syscall would fail with EAGAIN because d drained the
+  // socket and no edge or end of stream has come since (d is spent either way).
+  std::uint32_t edges_before(Mode m) const noexcept;
+  bool known_to_block(Drained& d, Mode m) noexcept;
 
  private:
   void destroy() noexcept;
