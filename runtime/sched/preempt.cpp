@@ -64,7 +64,7 @@ bool signal_request(M* m, std::atomic<bool>& flag, std::atomic<std::uint64_t>& c
 bool preempt_m(Sched* s, M* m) noexcept { return signal_request(m, m->preempt_req, s->preempt_requests); }
 
 bool request_syscall_handoff(Sched* s, M* m) noexcept {
-  if (!GORO_SYSCALL_HANDOFF) return false;  // no trampoline: the signal would only cost an EINTR
+  if (!GORO_ASYNC_PREEMPT) return false;  // no trampoline: the signal would only cost an EINTR
   return signal_request(m, m->syscall_req, s->implicit_syscall_requests);
 }
 
@@ -326,11 +326,11 @@ bool interruptible(M* m, const void* info, ucontext_t* uc, preempt_arch::SignalF
       m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
     return false;
   const std::uintptr_t sp = preempt_arch::sp(uc);
+  if (!g->stack.holds_sp(sp)) return false;  // not on the goroutine's stack
   auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
-  auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
-  if (sp <= lo || sp > hi) return false;  // not on the goroutine's stack
   auto here = reinterpret_cast<std::uintptr_t>(&f);
-  if (here >= lo && here < hi) return false;  // no alternate stack: we would write over ourselves
+  if (here >= lo && here < reinterpret_cast<std::uintptr_t>(g->stack.hi))
+    return false;  // no alternate stack: we would write over ourselves
   if (!preempt_arch::locate(info, uc, f)) return false;
   if (sp - lo < f.need + kResumeStackRoom) return false;  // too close to the guard page
   return true;
@@ -344,8 +344,6 @@ arch::Context try_preempt(M* m, siginfo_t* info, ucontext_t* uc) noexcept {
   // (the picture in arch/ARCH/preempt.S).
   return preempt_arch::resume_frame(preempt_arch::copy(uc, f));
 }
-
-#if GORO_SYSCALL_HANDOFF
 
 // System calls the trampoline must not make in the interrupted code's
 // place: ones that read the caller's stack pointer or return address
@@ -443,12 +441,6 @@ bool try_syscall_handoff(M* m, siginfo_t* info, ucontext_t* uc) noexcept {
   return true;
 }
 
-#else
-
-bool try_syscall_handoff(M*, siginfo_t*, ucontext_t*) noexcept { return false; }
-
-#endif  // GORO_SYSCALL_HANDOFF
-
 // A preemption or hand-off request, with m's SIGURG handler not already
 // deciding one (SA_NODEFER: a second request may arrive meanwhile).
 // Returns if neither happens, or after a hand-off (the handler then
@@ -518,6 +510,6 @@ void preempt_init() noexcept {
 
 bool preempt_supported() noexcept { return g_supported; }
 
-bool syscall_handoff_supported() noexcept { return GORO_SYSCALL_HANDOFF && g_supported; }
+bool syscall_handoff_supported() noexcept { return g_supported; }
 
 }  // namespace goro::sched

@@ -122,8 +122,8 @@ struct M;
 void preempt_init() noexcept;
 // True when asynchronous preemption works in this process.
 bool preempt_supported() noexcept;
-// True when unannotated system calls are handed off (implies
-// preempt_supported()).
+// True when unannotated system calls are handed off: wherever preemption
+// works (the same as preempt_supported(), kept as its own question).
 bool syscall_handoff_supported() noexcept;
 // Sends m a preemption request (sysmon). False if m is gone.
 bool preempt_m(Sched* s, M* m) noexcept;

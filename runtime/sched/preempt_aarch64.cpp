@@ -52,8 +52,6 @@ std::uint64_t load64(std::uintptr_t at) noexcept {
 
 }  // namespace
 
-std::uintptr_t pc(const ucontext_t* uc) noexcept { return static_cast<std::uintptr_t>(uc->uc_mcontext.pc); }
-std::uintptr_t sp(const ucontext_t* uc) noexcept { return static_cast<std::uintptr_t>(uc->uc_mcontext.sp); }
 
 bool locate(const void* info, ucontext_t* uc, SignalFrame& f) noexcept {
   // The handler's info and uc are the two halves of one rt_sigframe.

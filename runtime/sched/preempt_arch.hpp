@@ -31,14 +31,32 @@
 #define GORO_ASYNC_PREEMPT 0
 #endif
 
-// Unannotated system call hand-off (preempt.hpp) needs, besides the above,
-// the trampoline (arch/ARCH/preempt.S) and goro_implicit_syscall
-// (syscall.cpp): both architectures have them.
-#if GORO_ASYNC_PREEMPT
-#define GORO_SYSCALL_HANDOFF 1
+// The unannotated system call hand-off (preempt.hpp) works wherever this
+// does: both architectures have its trampoline (arch/ARCH/preempt.S) and
+// goro_implicit_syscall (syscall.cpp).
+
+namespace goro::sched::preempt_arch {
+
+// The interrupted program counter and stack pointer (in every build: the
+// trace requests read them too, tracereq.cpp).
+inline std::uintptr_t pc(const ucontext_t* uc) noexcept {
+#if defined(__x86_64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.pc);
 #else
-#define GORO_SYSCALL_HANDOFF 0
+#error "preempt_arch: add this architecture's program counter"
 #endif
+}
+inline std::uintptr_t sp(const ucontext_t* uc) noexcept {
+#if defined(__x86_64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.sp);
+#endif
+}
+
+}  // namespace goro::sched::preempt_arch
 
 #if GORO_ASYNC_PREEMPT
 
@@ -48,9 +66,6 @@ extern "C" void goro_sigresume();
 
 namespace goro::sched::preempt_arch {
 
-// The interrupted program counter and stack pointer.
-std::uintptr_t pc(const ucontext_t* uc) noexcept;
-std::uintptr_t sp(const ucontext_t* uc) noexcept;
 
 // The kernel's signal frame as the handler found it: what copy() copies.
 struct SignalFrame {
@@ -82,7 +97,6 @@ std::uintptr_t copy(ucontext_t* uc, const SignalFrame& f) noexcept;
 // state, and returns it as a context to switch to.
 arch::Context resume_frame(std::uintptr_t at) noexcept;
 
-#if GORO_SYSCALL_HANDOFF
 // The system call instruction and its registers (preempt.hpp, "Unannotated
 // system calls"). x86-64: `syscall`, number in rax, arguments in rdi, rsi,
 // rdx, r10, r8, r9, result in rax. AArch64: `svc #0`, number in x8,
@@ -113,13 +127,10 @@ void redirect(ucontext_t* uc, void (*to)(), std::uintptr_t at) noexcept;
 void syscall_call(const ucontext_t* uc, long& nr, long a[6]) noexcept;
 long raw_syscall(long nr, const long a[6]) noexcept;
 void complete_syscall(ucontext_t* uc, long result) noexcept;
-#endif
 
 }  // namespace goro::sched::preempt_arch
 
-#if GORO_SYSCALL_HANDOFF
 // arch/ARCH/preempt.S: makes the call in goro_implicit_syscall.
 extern "C" void goro_syscall_trampoline();
-#endif
 
 #endif  // GORO_ASYNC_PREEMPT

@@ -5,6 +5,8 @@
 
 #if GORO_ASYNC_PREEMPT && defined(__x86_64__)
 
+#include "arch/x86_64/frame.h"
+
 #include <cstring>
 
 namespace goro::sched::preempt_arch {
@@ -15,13 +17,10 @@ constexpr std::size_t kRedZone = 128;                      // SysV: never writte
 constexpr std::size_t kFpxSwOffset = 464;                  // struct _fpx_sw_bytes in the fxsave area
 constexpr std::uint32_t kFpXstateMagic1 = 0x46505853U;     // FP_XSTATE_MAGIC1
 constexpr std::size_t kUcontextKernelSize = offsetof(ucontext_t, __fpregs_mem);  // what rt_sigreturn reads
-constexpr std::size_t kSwitchFrame = 64;                   // arch/x86_64/frame.h GORO_FRAME_SIZE
 constexpr std::size_t kSyscallInsn = 2;                    // `syscall`: 0f 05
 
 }  // namespace
 
-std::uintptr_t pc(const ucontext_t* uc) noexcept { return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]); }
-std::uintptr_t sp(const ucontext_t* uc) noexcept { return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]); }
 
 bool locate(const void*, ucontext_t* uc, SignalFrame& f) noexcept {
   // The XSAVE area the kernel saved, and its size.
@@ -34,7 +33,7 @@ bool locate(const void*, ucontext_t* uc, SignalFrame& f) noexcept {
   f.sp = sp(uc);
   f.data = fp;
   f.size = size;
-  f.need = kRedZone + size + 64 + kUcontextKernelSize + 16 + kSwitchFrame;
+  f.need = kRedZone + size + 64 + kUcontextKernelSize + 16 + GORO_FRAME_SIZE;
   return true;
 }
 
@@ -53,16 +52,11 @@ std::uintptr_t copy(ucontext_t* uc, const SignalFrame& f) noexcept {
 }
 
 arch::Context resume_frame(std::uintptr_t at) noexcept {
-  std::uintptr_t frame = at - kSwitchFrame;
-  auto* words = reinterpret_cast<std::uint64_t*>(frame);
-  std::memset(words, 0, kSwitchFrame);
-  std::uint32_t mxcsr = 0;
-  std::uint16_t cw = 0;
-  __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
-  __asm__ volatile("fnstcw %0" : "=m"(cw));
-  std::memcpy(reinterpret_cast<unsigned char*>(frame), &mxcsr, 4);
-  std::memcpy(reinterpret_cast<unsigned char*>(frame) + 4, &cw, 2);
-  words[7] = reinterpret_cast<std::uint64_t>(&goro_sigresume);
+  auto* frame = reinterpret_cast<arch::SwitchFrame*>(at - GORO_FRAME_SIZE);
+  std::memset(frame, 0, sizeof *frame);
+  __asm__ volatile("stmxcsr %0" : "=m"(frame->mxcsr));
+  __asm__ volatile("fnstcw %0" : "=m"(frame->x87_cw));
+  frame->rip = reinterpret_cast<std::uint64_t>(&goro_sigresume);
   return reinterpret_cast<arch::Context>(frame);
 }
 

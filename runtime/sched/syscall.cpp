@@ -118,7 +118,7 @@ void exit_blocking_on(bool stay) noexcept {
 
 void exit_blocking() noexcept { exit_blocking_on(false); }
 
-#if GORO_SYSCALL_HANDOFF
+#if GORO_ASYNC_PREEMPT
 namespace {
 // A call a signal ended with EINTR, made again (preempt.cpp,
 // resumable_after_eintr): a relative sleep with a `rem` pointer for what the
@@ -144,7 +144,7 @@ void resume_args(long nr, long a[6]) noexcept {
 // rt_sigframe). Defined in every build with the asm switch: the assembly is
 // linked even where the hand-off is off (nothing calls it there).
 extern "C" void goro_implicit_syscall(void* frame) noexcept {
-#if GORO_SYSCALL_HANDOFF
+#if GORO_ASYNC_PREEMPT
   int saved_errno = errno;  // the G's: the runtime calls below may change it
   ucontext_t* uc = preempt_arch::copied_ucontext(reinterpret_cast<std::uintptr_t>(frame));
   M* m = current_m();

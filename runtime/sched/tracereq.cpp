@@ -4,6 +4,7 @@
 #include "runtime/sched/sanitizer.hpp"
 
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/preempt_arch.hpp"
 
 #include <csignal>
 #include <sys/syscall.h>
@@ -32,17 +33,6 @@ GORO_NO_TSAN void find_ms(Sched* s, TraceRequest* reqs, std::size_t n) noexcept 
   }
 }
 
-// The interrupted stack pointer in a signal's ucontext.
-std::uintptr_t interrupted_sp(const ucontext_t* uc) noexcept {
-#if defined(__x86_64__)
-  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
-#elif defined(__aarch64__)
-  return static_cast<std::uintptr_t>(uc->uc_mcontext.sp);
-#else
-#error "tracereq: add this architecture's stack pointer"
-#endif
-}
-
 void answer(TraceRequest* r, int n) noexcept {
   r->n = n;
   r->done.store(1, std::memory_order_release);
@@ -58,11 +48,9 @@ bool answer_trace_request(M* m, void* ucontext) noexcept {
   if (!r) return false;
   auto* uc = static_cast<const ucontext_t*>(ucontext);
   G* g = m->curg;
-  std::uintptr_t sp = interrupted_sp(uc);
   // Only the goroutine asked for, interrupted on its own stack: the handler
   // may also have interrupted g0, a switch, or another signal handler.
-  bool on_g = g == r->g && g->load_status() == GStatus::running &&
-              sp > reinterpret_cast<std::uintptr_t>(g->stack.lo) && sp <= reinterpret_cast<std::uintptr_t>(g->stack.hi);
+  bool on_g = g == r->g && g->load_status() == GStatus::running && g->stack.holds_sp(preempt_arch::sp(uc));
   answer(r, on_g ? debug::signal_pcs(ucontext, r->pcs, debug::kMaxFrames) : -1);
   return true;
 }

@@ -65,6 +65,10 @@ struct Stack {
   GuardKind guard = GuardKind::madvise;
   std::size_t size() const { return std::size_t(hi - lo); }
   explicit operator bool() const { return lo != nullptr; }
+  // Whether a stack pointer is on this stack (hi itself: nothing pushed yet).
+  bool holds_sp(std::uintptr_t sp) const {
+    return sp > reinterpret_cast<std::uintptr_t>(lo) && sp <= reinterpret_cast<std::uintptr_t>(hi);
+  }
 };
 
 class StackPool {
