@@ -305,8 +305,15 @@ TEST_P(Chan, ThrowingMoveKeepsTheChannelConsistent) {
     // and gets the next value.
     auto u = make_chan<Fragile>();
     auto got = make_chan<int>(1);
-    goro::go([u, got] { got.send(u.recv()->v); });
-    pause();
+    // The send must meet the receiver parked (a pause() only makes that
+    // likely: under qemu the receiver sometimes came second, took the
+    // throwing move itself, and the exception escaped its goroutine).
+    std::atomic<sched::G*> receiver{nullptr};
+    goro::go([u, got, &receiver] {
+      receiver = sched::current_g();
+      got.send(u.recv()->v);
+    });
+    while (!receiver.load() || receiver.load()->load_status() != sched::GStatus::waiting) goro::yield();
     Fragile::fail = true;
     bool threw = false;
     try {
