@@ -37,7 +37,8 @@ namespace {
 // A G gets its stack at its first run: spawned Gs cost no stack until then.
 __attribute__((noinline)) void first_run(M* m, G* g) {
   g->stack = stack_get(current_sched(), m->p);
-  g->context = arch::make_context(g->stack.hi, g->stack.size(), &g_entry, g);
+  std::byte* sp = g->stack.start();
+  g->context = arch::make_context(sp, std::size_t(sp - g->stack.lo), &g_entry, g);
   if (!g->fiber) g->fiber = sanitizer::create_fiber();
 }
 

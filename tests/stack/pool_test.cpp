@@ -38,6 +38,30 @@ TEST(StackPool, SlotGeometry) {
   big.release(b);
 }
 
+// A context starts below hi by its slot's color: whole cache lines, under
+// 2 KiB, and spread over slots, so the top frames of many goroutines do not
+// all land in the same cache sets.
+TEST(StackPool, StartsAreColoredPerSlot) {
+  StackPool pool(4096);
+  std::vector<Stack> stacks;
+  std::set<std::ptrdiff_t> offsets;
+  int same_as_previous = 0;
+  for (int i = 0; i < 256; ++i) {
+    stacks.push_back(pool.allocate());
+    const Stack& s = stacks.back();
+    const std::ptrdiff_t offset = s.hi - s.start();
+    EXPECT_GE(offset, 0);
+    EXPECT_LT(offset, 2048);
+    EXPECT_EQ(offset % 64, 0);
+    EXPECT_EQ(s.start(), s.start());  // a slot's color is fixed
+    if (i > 0 && offset == stacks[i - 1].hi - stacks[i - 1].start()) ++same_as_previous;
+    offsets.insert(offset);
+  }
+  EXPECT_GE(offsets.size(), 24u);       // 32 colors exist; 256 slots see most of them
+  EXPECT_LE(same_as_previous, 32);      // neighbours rarely share one (expected ~8)
+  for (const Stack& s : stacks) pool.release(s);
+}
+
 TEST(StackPool, ReuseIsHotAndLifo) {
   StackPool pool;
   Stack a = pool.allocate(), b = pool.allocate();
