@@ -11,11 +11,14 @@ namespace goro::sched {
 // every yield and hand-off goes through them; only overflow is out of line.
 void runq_overflow(Sched* s, P* p, G* g) noexcept;
 // In solo mode (solo.hpp) runnext and the ring's head take plain stores.
+// Only the owner fills runnext; thieves only empty it. So an empty runnext
+// stays empty until the owner stores into it, and filling it takes a plain
+// (release) store in any mode; replacing a G takes an exchange, or a thief
+// could take the old one between our load and store and both would run it.
 inline void runq_put(Sched* s, P* p, G* g, bool next) noexcept {
   if (next) {
-    G* old;
-    if (solo(p)) {
-      old = p->runnext.load(std::memory_order_relaxed);
+    G* old = p->runnext.load(std::memory_order_relaxed);
+    if (!old || solo(p)) {
       p->runnext.store(g, std::memory_order_release);
     } else {
       old = p->runnext.exchange(g, std::memory_order_acq_rel);

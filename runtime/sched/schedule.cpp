@@ -432,10 +432,14 @@ G* steal_work(Sched* s, M* m) noexcept {
         return g;
       }
       // Last round: the victim's runnext too, but give its owner a moment to
-      // run it first (it usually is about to: a hand-off just happened).
-      if (round == kRounds - 1 && victim->runnext.load(std::memory_order_relaxed)) {
+      // run it first (it usually is about to: a hand-off just happened), and
+      // take it only if it is still the G we saw. In a chain of hand-offs
+      // runnext is rarely empty, yet each G in it runs within microseconds:
+      // taking whatever sits there after the pause would move the chain (and
+      // its working set) to our thread every time, for nothing.
+      if (G* seen = victim->runnext.load(std::memory_order_relaxed); seen && round == kRounds - 1) {
         usleep(3);
-        if (G* g = victim->runnext.exchange(nullptr, std::memory_order_acq_rel)) {
+        if (G* g = seen; victim->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acq_rel)) {
           self->count(self->steals);
           if (debug::trace::on) [[unlikely]]
             debug::trace::steal(m, g, victim);
