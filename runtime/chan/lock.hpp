@@ -1,4 +1,5 @@
-// ChanLock: the lock of one channel (ChanCore::lock), a sched::Lock that
+// ChanLock: the lock of one channel (ChanCore::lock), a sched::Lock biased
+// to the thread that takes them all when there is one (bias.hpp), that
 // checks the channel lock order in debug builds.
 //
 // The order (Go's select.go: "lock all channels in address order"): a thread
@@ -19,7 +20,7 @@
 // builds keep none of it: a ChanLock is then exactly a sched::Lock.
 #pragma once
 
-#include "runtime/sched/futex.hpp"
+#include "runtime/sched/bias.hpp"
 
 namespace goro::chan {
 
@@ -50,7 +51,7 @@ class ChanLock {
   }
 
  private:
-  sched::Lock lock_;
+  sched::bias::BiasedLock lock_;
 #if defined(GORO_CHAN_LOCK_ORDER_CHECK)
   void check_order() const noexcept;  // fatal if this is at or below held_top
   void forget() noexcept;             // unlinks this from the thread's stack
@@ -61,7 +62,7 @@ class ChanLock {
 #endif
 };
 
-static_assert(kLockOrderChecked || sizeof(ChanLock) == sizeof(sched::Lock),
-              "release builds: a ChanLock is a sched::Lock and nothing more");
+static_assert(kLockOrderChecked || sizeof(ChanLock) == sizeof(sched::bias::BiasedLock),
+              "release builds: a ChanLock is a BiasedLock and nothing more");
 
 }  // namespace goro::chan

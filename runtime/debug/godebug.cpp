@@ -21,6 +21,8 @@ GoDebug parse_godebug(const char* spec) noexcept {
         d.schedtrace_ms = value > 3'600'000 ? 3'600'000 : static_cast<int>(value);
       else if (name_len == 7 && std::strncmp(p, "dumpall", 7) == 0)
         d.dumpall = value != 0;
+      else if (name_len == 8 && std::strncmp(p, "lockbias", 8) == 0)
+        d.lockbias = value != 0;
       else if (name_len == 14 && std::strncmp(p, "preemptmodules", 14) == 0) {
         std::size_t n = static_cast<std::size_t>(end - (eq + 1));
         if (n >= sizeof d.preempt_modules) n = 0;  // too long: ignored rather than cut

@@ -13,6 +13,8 @@
 //                  executable (preempt.cpp). Only libraries that take no
 //                  locks of their own belong here: never libc, libstdc++ or
 //                  the loader.
+//   lockbias=0     channel locks always take a CAS, even when one thread
+//                  takes them all (runtime/sched/bias.hpp)
 //
 // Unknown names are ignored, as Go does.
 #pragma once
@@ -23,6 +25,7 @@ struct GoDebug {
   int schedtrace_ms = 0;  // 0: off
   bool dumpall = false;
   char preempt_modules[256] = {};  // colon-separated file names; empty: none
+  bool lockbias = true;
 };
 
 // Parses `spec` (a GORODEBUG value); exposed for tests.

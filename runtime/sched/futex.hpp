@@ -52,6 +52,12 @@ class Lock {
     if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
       lock_slow();
   }
+  // Takes the lock with a plain store, for a caller that knows no other
+  // thread touches it now (the owner of bias.hpp's bias): it is free.
+  void lock_unshared() noexcept {
+    count_runtime_lock(1);
+    state_.store(1, std::memory_order_relaxed);
+  }
   bool try_lock() noexcept {
     std::uint32_t expected = 0;
     bool ok = state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);

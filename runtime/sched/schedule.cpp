@@ -1,6 +1,7 @@
 // Finding work, and starting and stopping Ms: Go's schedule / findrunnable /
 // wakep / startm / stopm / handoffp, on goro's Ms.
 #include "runtime/sched/internal.hpp"
+#include "runtime/sched/bias.hpp"
 
 #include "runtime/debug/fatal.hpp"
 #include "runtime/net/poller.hpp"
@@ -483,9 +484,12 @@ G* find_runnable(Sched* s, M* m) noexcept {
       retire_p(s, m);
       continue;
     }
-    if (nprocs == 1) try_enter_solo(p);
     // Due timers first, on every P: the Gs they ready land in our runnext.
     std::int64_t now = nanotime();
+    if (nprocs == 1) {
+      try_enter_solo(p);
+      bias::try_grant(now);  // the only P's thread: its channel locks need no CAS
+    }
     run_all_timers(s, now);
     // Fairness: now and then the global queue comes first.
     if (p->schedtick % 61 == 0 && s->runq.maybe_nonempty()) {
