@@ -33,6 +33,9 @@
  * may land only on a `bti j`/`bti jc`, and a resume address is the
  * instruction after some `bl goro_switch`, never a landing pad; `ret` is
  * exempt from BTI, so BTI builds resume with `ret` and pay the misprediction.
+ * goro_switch_ret always resumes with `ret`, for callers whose resumed
+ * context switched out from the same call site (arch/x86_64/switch.S says
+ * why that pays).
  *
  * The floating-point control state is per context: FPCR is saved on every
  * switch and reloaded only when it differs from the running context's (msr
@@ -46,11 +49,11 @@
 /* CFA-relative slot of a frame offset, while sp points at the frame. */
 #define GORO_CFA_SLOT(off) ((off) - GORO_FRAME_SIZE)
 
-        .text
-        .globl  goro_switch
-        .type   goro_switch, %function
+        .macro GORO_SWITCH name, use_ret
+        .globl  \name
+        .type   \name, %function
         .p2align 4
-goro_switch:
+\name:
         .cfi_startproc
         GORO_BTI_C
         stp     x29, x30, [sp, #-GORO_FRAME_SIZE]!
@@ -94,8 +97,8 @@ goro_switch:
                                         /* CFI above describes it too */
         ldr     x10, [sp, #GORO_FRAME_FPCR]
         cmp     x9, x10
-        b.ne    .Lload_fpcr
-.Lrestore:
+        b.ne    .Lload_fpcr\@
+.Lrestore\@:
         .cfi_remember_state
         ldp     x19, x20, [sp, #GORO_FRAME_X19]
         ldp     x21, x22, [sp, #GORO_FRAME_X21]
@@ -128,14 +131,23 @@ goro_switch:
         .cfi_def_cfa_offset 0
         .cfi_restore x29
         .cfi_restore x30
+        .if \use_ret
+        ret
+        .else
         GORO_RESUME
+        .endif
 
-.Lload_fpcr:
+.Lload_fpcr\@:
         .cfi_restore_state
         msr     fpcr, x10
-        b       .Lrestore
+        b       .Lrestore\@
         .cfi_endproc
-        .size   goro_switch, .-goro_switch
+        .size   \name, .-\name
+        .endm
+
+        .text
+        GORO_SWITCH goro_switch, 0
+        GORO_SWITCH goro_switch_ret, 1
 
 /*
  * goro_context_entry: where a context made by make_context first resumes.

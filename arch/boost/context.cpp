@@ -47,3 +47,6 @@ extern "C" void goro_switch(goro::arch::Context* save, goro::arch::Context to) n
   bctx::transfer_t t = bctx::jump_fcontext(to, save);
   *static_cast<goro::arch::Context*>(t.data) = t.fctx;
 }
+
+// Boost.Context resumes one way only.
+extern "C" void goro_switch_ret(goro::arch::Context* save, goro::arch::Context to) noexcept { goro_switch(save, to); }

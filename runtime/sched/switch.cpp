@@ -207,7 +207,9 @@ __attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
 
 // switch_away's body, inlined into yield and park: a yield or a channel
 // hand-off is a handful of loads and stores around one goro_switch.
-[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next) noexcept {
+// same_site: park's call, whose switches mostly resume a G that parked
+// through this very call (arch/context.hpp's switch_context_same_site).
+[[gnu::always_inline]] inline void switch_away_inline(M* m, G* self, G* next, bool same_site = false) noexcept {
   if (self->stack.guard == stack::GuardKind::canary) [[unlikely]]
     check_canary(self);
   arch::Context target = leave_g(m, self, next);
@@ -217,7 +219,10 @@ __attribute__((noinline)) void finish_switch_rare(M* m) noexcept;
     sanitizer::start_switch(fake_save, next->stack.lo, next->stack.size());
   else
     sanitizer::start_switch(fake_save, m->g0_stack_lo, m->g0_stack_size);
-  arch::switch_context(&self->context, target);
+  if (same_site)
+    arch::switch_context_same_site(&self->context, target);
+  else
+    arch::switch_context(&self->context, target);
 #if defined(GORO_ASAN)
   finish_switch();  // ASan's side of the switch first, always
 #else
@@ -341,7 +346,7 @@ void park(bool (*commit)(G*, void*), void* arg, WaitReason reason) noexcept {
   m->after_g = g;
   m->after_commit = commit;
   m->after_arg = arg;
-  switch_away_inline(m, g, pick_local_inline(current_sched(), m, false));
+  switch_away_inline(m, g, pick_local_inline(current_sched(), m, false), true);
 }
 
 void ready(G* g) noexcept {

@@ -32,6 +32,10 @@ namespace fiber = goro::sched::sanitizer;
 
 extern "C" std::uint64_t goro_test_switch_keeping(Context* save, Context to, std::uint64_t seed);
 extern "C" void goro_test_switch_clobbering(Context* save, Context to);
+// The switch the two helpers above call.
+extern "C" {
+void (*goro_test_switch_fn)(Context*, Context) noexcept = &goro_switch;
+}
 
 namespace {
 
@@ -149,7 +153,7 @@ TEST(Context, RoundRobinRing) {
 // The keeping side holds known values in every callee-saved register across
 // a switch to a side that overwrites all of them; any register the switch
 // forgets to save shows up as a set bit.
-TEST(Context, CalleeSavedRegistersSurvive) {
+void callee_saved_registers_survive() {
   struct State { Context main, other; void* main_fiber; void* other_fiber; } st{};
   st.main_fiber = fiber::current_fiber();
   st.other_fiber = fiber::create_fiber();
@@ -165,6 +169,40 @@ TEST(Context, CalleeSavedRegistersSurvive) {
     fiber::switch_to_fiber(st.other_fiber);
     std::uint64_t changed = goro_test_switch_keeping(&st.main, st.other, seed * 0x1000193ULL);
     ASSERT_EQ(changed, 0u) << "registers not preserved, mask 0x" << std::hex << changed;
+  }
+  fiber::destroy_fiber(st.other_fiber);
+}
+
+TEST(Context, CalleeSavedRegistersSurvive) {
+  goro_test_switch_fn = &goro_switch;
+  callee_saved_registers_survive();
+}
+
+TEST(Context, CalleeSavedRegistersSurviveTheReturningSwitch) {
+  goro_test_switch_fn = &goro_switch_ret;
+  callee_saved_registers_survive();
+  goro_test_switch_fn = &goro_switch;
+}
+
+// The jumping and the returning switch resume each other's contexts: one
+// side uses switch_context, the other switch_context_same_site.
+TEST(Context, EitherSwitchResumesTheOther) {
+  struct State { Context main, other; void* main_fiber; void* other_fiber; long count = 0; } st{};
+  st.main_fiber = fiber::current_fiber();
+  st.other_fiber = fiber::create_fiber();
+  TestStack stack;
+  st.other = make_context(stack.hi(), TestStack::kSize, [](void* p) {
+    auto* s = static_cast<State*>(p);
+    for (;;) {
+      ++s->count;
+      fiber::switch_to_fiber(s->main_fiber);
+      goro::arch::switch_context_same_site(&s->other, s->main);
+    }
+  }, &st);
+  for (long i = 1; i <= 100000; ++i) {
+    fiber::switch_to_fiber(st.other_fiber);
+    switch_context(&st.main, st.other);
+    ASSERT_EQ(st.count, i);
   }
   fiber::destroy_fiber(st.other_fiber);
 }

@@ -1,6 +1,6 @@
 /*
  * Test helpers that hold known values in every callee-saved register across
- * goro_switch, so tests/arch/context_test.cpp can tell exactly which register
+ * a switch, so tests/arch/context_test.cpp can tell exactly which register
  * a switch failed to preserve.
  *
  * uint64_t goro_test_switch_keeping(Context* save, Context to, uint64_t seed)
@@ -15,6 +15,9 @@
  *
  * Both keep their caller's x19..x30 and d8..d15 in a 176-byte frame laid out
  * like goro_switch's (the extra slot at +160 holds the seed).
+ *
+ * Both switch through goro_test_switch_fn (context_test.cpp sets it to
+ * goro_switch or goro_switch_ret).
  */
         .text
 
@@ -95,7 +98,9 @@ goro_test_switch_keeping:
         fmov    d14, x9
         add     x9, x2, #19
         fmov    d15, x9
-        bl      goro_switch
+        adrp    x16, goro_test_switch_fn
+        ldr     x16, [x16, :lo12:goro_test_switch_fn]
+        blr     x16
         ldr     x2, [sp, #160]
         mov     x0, #0
         check_x x19, 0
@@ -159,7 +164,9 @@ goro_test_switch_clobbering:
         fmov    d14, x9
         garbage x9, 0xbad, 19
         fmov    d15, x9
-        bl      goro_switch
+        adrp    x16, goro_test_switch_fn
+        ldr     x16, [x16, :lo12:goro_test_switch_fn]
+        blr     x16
         restore_callee_saved
         ret
         .size   goro_test_switch_clobbering, .-goro_test_switch_clobbering

@@ -1,6 +1,6 @@
 /*
  * Test helpers that hold known values in every callee-saved register across
- * goro_switch, so tests/arch/context_test.cpp can tell exactly which register
+ * a switch, so tests/arch/context_test.cpp can tell exactly which register
  * a switch failed to preserve.
  *
  * uint64_t goro_test_switch_keeping(Context* save, Context to, uint64_t seed)
@@ -11,6 +11,9 @@
  * void goro_test_switch_clobbering(Context* save, Context to)
  *   Fills every callee-saved register with garbage, switches, and restores
  *   its caller's registers when resumed.
+ *
+ * Both switch through goro_test_switch_fn (context_test.cpp sets it to
+ * goro_switch or goro_switch_ret).
  */
         .text
         .globl  goro_test_switch_keeping
@@ -30,7 +33,7 @@ goro_test_switch_keeping:
         leaq    4(%rdx), %r13
         leaq    5(%rdx), %r14
         leaq    6(%rdx), %r15
-        call    goro_switch
+        call    *goro_test_switch_fn(%rip)
         movq    (%rsp), %rdx
         xorl    %eax, %eax
         leaq    1(%rdx), %rcx
@@ -92,7 +95,7 @@ goro_test_switch_clobbering:
         movq    $0xdead0004, %r13
         movq    $0xdead0005, %r14
         movq    $0xdead0006, %r15
-        call    goro_switch
+        call    *goro_test_switch_fn(%rip)
         addq    $8, %rsp
         popq    %r15
         popq    %r14
