@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <mutex>
 #include <new>
 
@@ -29,8 +30,19 @@ std::atomic<int> g_state{0};
 std::atomic<std::int64_t> g_revoked_at{0};  // nanotime of the last revocation
 std::atomic<std::uint64_t> g_revocations{0};
 
+bool register_barrier() noexcept {
+  return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+// A full memory barrier on every running thread of the process. A child of
+// fork() starts unregistered (EPERM): it registers again.
 bool barrier() noexcept {
-  return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+  int saved = errno;
+  bool ok = syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0 ||
+            (errno == EPERM && register_barrier() &&
+             syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0);
+  errno = saved;
+  return ok;
 }
 
 // Under g_mu. Whether the bias may be used at all; registers this process
@@ -41,8 +53,7 @@ bool usable_locked() noexcept {
 #if defined(__SANITIZE_THREAD__)
     st = -1;
 #else
-    bool ok = debug::godebug().lockbias &&
-              syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 && barrier();
+    bool ok = debug::godebug().lockbias && register_barrier() && barrier();
     st = ok ? 1 : -1;
 #endif
     g_state.store(st, std::memory_order_relaxed);

@@ -346,6 +346,10 @@ TEST(Godebug, Parses) {
   EXPECT_EQ(d.schedtrace_ms, 0);
   d = goro::debug::parse_godebug("");
   EXPECT_FALSE(d.dumpall);
+  EXPECT_TRUE(d.lockbias);
+  d = goro::debug::parse_godebug("schedtrace=5,lockbias=0");
+  EXPECT_FALSE(d.lockbias);
+  EXPECT_EQ(d.schedtrace_ms, 5);
 }
 
 }  // namespace
