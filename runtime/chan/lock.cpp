@@ -5,22 +5,34 @@
 #if defined(GORO_CHAN_LOCK_ORDER_CHECK)
 
 #include "runtime/debug/fatal.hpp"
+#include "runtime/sched/tls.hpp"
 
 #include <functional>
 
+GORO_TLS_DECLARE(goro::chan::ChanLock*, goro_tls_chan_held_top);
+GORO_TLS_DEFINE(goro::chan::ChanLock*, goro_tls_chan_held_top, nullptr);
+
 namespace goro::chan {
+
+namespace {
+GORO_TLS_ACCESSOR(held_top_address, ChanLock*, goro_tls_chan_held_top)
+}  // namespace
+
+ChanLock** ChanLock::held_top() noexcept { return held_top_address(); }
 
 void ChanLock::check_order() const noexcept {
   // std::less: a total order on pointers to unrelated objects.
-  if (held_top && !std::less<const ChanLock*>{}(held_top, this)) debug::fatal("channel lock order");
+  ChanLock* top = *held_top();
+  if (top && !std::less<const ChanLock*>{}(top, this)) debug::fatal("channel lock order");
 }
 
 void ChanLock::forget() noexcept {
-  if (held_top == this) {
-    held_top = below_;
+  ChanLock** top = held_top();
+  if (*top == this) {
+    *top = below_;
   } else {
     // Released out of order: every lock on the stack is ours, so are their links.
-    for (ChanLock* l = held_top; l; l = l->below_) {
+    for (ChanLock* l = *top; l; l = l->below_) {
       if (l->below_ == this) {
         l->below_ = below_;
         break;

@@ -36,8 +36,9 @@ class ChanLock {
 #if defined(GORO_CHAN_LOCK_ORDER_CHECK)
     check_order();
     lock_.lock();
-    below_ = held_top;
-    held_top = this;
+    ChanLock** top = held_top();
+    below_ = *top;
+    *top = this;
 #else
     lock_.lock();
 #endif
@@ -57,8 +58,9 @@ class ChanLock {
   void forget() noexcept;             // unlinks this from the thread's stack
 
   ChanLock* below_ = nullptr;  // the next lower lock this thread holds
-  // The highest channel lock this thread holds (null: none).
-  static inline thread_local ChanLock* held_top [[gnu::tls_model("initial-exec")]] = nullptr;
+  // The highest channel lock this thread holds (null: none). Through tls.hpp:
+  // a lock taken after a park must be pushed on the thread it runs on.
+  static ChanLock** held_top() noexcept;
 #endif
 };
 

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <new>
 
+GORO_TLS_DEFINE(goro::sched::bias::Rec*, goro_tls_bias_rec, nullptr);
+
 namespace goro::sched::bias {
 
 std::atomic<Rec*> g_owner{nullptr};
@@ -92,7 +94,7 @@ Rec* register_thread() noexcept {
     r->next = g_all;
     g_all = r;
   }
-  t_rec = r;
+  *t_rec() = r;
   static thread_local ExitHook hook;
   (void)hook;
   return r;
@@ -113,7 +115,7 @@ void try_grant(std::int64_t now) noexcept {
 #if defined(__SANITIZE_THREAD__)
   (void)now;
 #else
-  Rec* self = t_rec;
+  Rec* self = *t_rec();
   if (self && g_owner.load(std::memory_order_relaxed) == self) return;
   if (g_state.load(std::memory_order_relaxed) < 0) return;
   std::int64_t revoked = g_revoked_at.load(std::memory_order_relaxed);
@@ -138,7 +140,7 @@ void try_grant(std::int64_t now) noexcept {
 }
 
 void drop() noexcept {
-  Rec* self = t_rec;
+  Rec* self = *t_rec();
   if (!self || g_owner.load(std::memory_order_relaxed) != self) return;
   std::lock_guard<std::mutex> lk(g_mu);
   // Only this thread takes the bias from itself this way, holding no biased
@@ -147,7 +149,7 @@ void drop() noexcept {
 }
 
 bool held_by_this_thread() noexcept {
-  Rec* self = t_rec;
+  Rec* self = *t_rec();
   return self && g_owner.load(std::memory_order_relaxed) == self;
 }
 

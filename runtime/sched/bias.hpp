@@ -46,6 +46,7 @@
 // a record is never known to be free).
 #pragma once
 #include "runtime/sched/futex.hpp"
+#include "runtime/sched/tls.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -57,7 +58,15 @@ struct alignas(64) Rec {
   Rec* next = nullptr;                 // the registry (bias.cpp), under its mutex
 };
 
-inline thread_local Rec* t_rec [[gnu::tls_model("initial-exec")]] = nullptr;
+}  // namespace goro::sched::bias
+
+// This thread's record (null until its first biased lock). Read through
+// t_rec(): a lock taken after a park must count on the thread it runs on.
+GORO_TLS_DECLARE(goro::sched::bias::Rec*, goro_tls_bias_rec);
+
+namespace goro::sched::bias {
+
+GORO_TLS_ACCESSOR(t_rec, Rec*, goro_tls_bias_rec)
 extern std::atomic<Rec*> g_owner;
 
 Rec* register_thread() noexcept;       // the calling thread's record, made on first use
@@ -77,7 +86,7 @@ class BiasedLock {
 #if defined(__SANITIZE_THREAD__)
     lock_.lock();
 #else
-    Rec* r = t_rec;
+    Rec* r = *t_rec();
     if (!r) [[unlikely]]
       r = register_thread();
     r->held.store(r->held.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -95,7 +104,7 @@ class BiasedLock {
   void unlock() noexcept {
     lock_.unlock();
 #if !defined(__SANITIZE_THREAD__)
-    Rec* r = t_rec;
+    Rec* r = *t_rec();
     r->held.store(r->held.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 #endif
   }

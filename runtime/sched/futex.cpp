@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <ctime>
 
+GORO_TLS_DEFINE(int, goro_tls_runtime_locks, 0);
+
 namespace goro::sched {
 
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns) noexcept {

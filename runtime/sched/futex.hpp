@@ -3,6 +3,7 @@
 // sections (Lock) and for an M or a foreign thread with nothing to do (Note).
 #pragma once
 
+#include "runtime/sched/tls.hpp"
 #include <atomic>
 #include <cstdint>
 #include <unistd.h>
@@ -17,14 +18,16 @@ void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
 // thread holding one (preempt.hpp): the preempting G could need the same
 // lock on the same thread and wait for a holder that can never run. Per
 // thread, not per goroutine: a Lock is never held across a switch.
-// initial-exec: one %fs-relative increment, and safe to read in a signal handler.
-inline thread_local int runtime_locks_held [[gnu::tls_model("initial-exec")]] = 0;
+// initial-exec: safe to read in a signal handler. Through tls.hpp: a Lock
+// taken after a park must count on the thread the G resumed on.
+GORO_TLS_DECLARE(int, goro_tls_runtime_locks);
+GORO_TLS_ACCESSOR(runtime_locks_held, int, goro_tls_runtime_locks)
 // Not kept under TSan: preemption is off there (preempt.hpp), and TSan takes
 // each goroutine's fiber for a thread of its own, so the counter shared by
 // the fibers of one OS thread would show up as a race.
 inline void count_runtime_lock(int delta) noexcept {
 #if !defined(__SANITIZE_THREAD__)
-  runtime_locks_held += delta;
+  *runtime_locks_held() += delta;
 #else
   (void)delta;
 #endif

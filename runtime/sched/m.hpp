@@ -1,6 +1,7 @@
 // M: an OS thread. See sched.hpp.
 #pragma once
 
+#include "runtime/sched/tls.hpp"
 #include "arch/context.hpp"
 #include "runtime/sched/blocked.hpp"
 #include "runtime/sched/futex.hpp"
@@ -114,36 +115,15 @@ void set_current_m(M* m) noexcept;
 
 // The M of this thread. Defined (initial-exec TLS) in schedule.cpp; read only
 // through current_m().
-extern "C" __attribute__((tls_model("initial-exec"))) thread_local goro::sched::M* goro_tls_m;
+GORO_TLS_DECLARE(goro::sched::M*, goro_tls_m);
 
 namespace goro::sched {
 
+GORO_TLS_ACCESSOR(current_m_address, M*, goro_tls_m)
+
 // The M running on this thread, or nullptr on a thread that is not an M.
-// Never cached across a switch (DESIGN.md, "Reading current G/M/P"): after a
-// G resumes it may be on another thread, and compilers assume the thread
-// pointer never changes within a function, so a plain thread_local read could
-// reuse an address computed before the switch. Each call is an asm volatile
-// read of the thread pointer plus the variable's offset, which the compiler
-// can neither merge with another call nor move across the switch (the memory
-// clobber orders it with every call and memory access).
-inline M* current_m() noexcept {
-  M* m;
-#if defined(__x86_64__)
-  asm volatile("movq goro_tls_m@gottpoff(%%rip), %0\n\tmovq %%fs:(%0), %0" : "=r"(m) : : "memory");
-#elif defined(__aarch64__)
-  std::uintptr_t tp, off;
-  asm volatile(
-      "mrs %0, tpidr_el0\n\t"
-      "adrp %1, :gottprel:goro_tls_m\n\t"
-      "ldr %1, [%1, #:gottprel_lo12:goro_tls_m]\n\t"
-      "ldr %2, [%0, %1]"
-      : "=&r"(tp), "=&r"(off), "=r"(m)
-      :
-      : "memory");
-#else
-#error "current_m: add this architecture's thread-pointer read"
-#endif
-  return m;
-}
+// Never cached across a switch (DESIGN.md, "Reading current G/M/P"; tls.hpp):
+// after a G resumes it may be on another thread.
+inline M* current_m() noexcept { return *current_m_address(); }
 
 }  // namespace goro::sched

@@ -322,7 +322,7 @@ bool frames_allow(ucontext_t* uc, bool foreign_ok) noexcept {
 // the signal frame to copy (preempt_arch.hpp).
 bool interruptible(M* m, const void* info, ucontext_t* uc, preempt_arch::SignalFrame& f) noexcept {
   G* g = m->curg;
-  if (!g || !m->p || m->no_preempt != 0 || runtime_locks_held != 0 || m->after != AfterSwitch::nothing ||
+  if (!g || !m->p || m->no_preempt != 0 || *runtime_locks_held() != 0 || m->after != AfterSwitch::nothing ||
       m->pending_locked || m->syscall_p || g->load_status() != GStatus::running)
     return false;
   const std::uintptr_t sp = preempt_arch::sp(uc);

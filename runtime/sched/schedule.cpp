@@ -23,7 +23,7 @@
 // used + externally_visible: current_m() reads it from inline asm, which
 // link-time optimisation cannot see; it must neither drop nor localise it.
 extern "C" {
-__attribute__((tls_model("initial-exec"), used, externally_visible)) thread_local goro::sched::M* goro_tls_m = nullptr;
+GORO_TLS_DEFINE(goro::sched::M*, goro_tls_m, nullptr);
 }
 
 namespace goro::sched {
