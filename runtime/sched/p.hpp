@@ -1,6 +1,7 @@
 // P: the right to run goroutines. See sched.hpp.
 #pragma once
 
+#include "runtime/sched/gfree.hpp"
 #include "runtime/sched/runq.hpp"
 #include "runtime/sched/timers.hpp"
 #include "runtime/stack/stack.hpp"
@@ -39,7 +40,7 @@ struct alignas(64) P {
   TimerHeap timers;                // pending timers (timers.hpp); any M may run them
 
   // Caches that let spawn and exit run without a lock.
-  GList free_gs;                   // dead Gs ready for reuse (stackless)
+  GCache free_gs;                  // dead Gs ready for reuse (stackless); gfree.hpp
   // Goroutine ids this P hands out, [goid_next, goid_end): a batch taken from
   // Sched::next_goid at a time (Go's goidcache), so spawns on different Ps
   // do not take turns with that shared counter's cache line.

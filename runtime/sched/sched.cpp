@@ -107,20 +107,10 @@ G* new_g(Sched* s) {
   M* m = current_m();
   P* p = m ? m->p : nullptr;
   if (p) {
-    g = p->free_gs.pop_front();
-    if (!g && s->nfree_gs.load(std::memory_order_relaxed) != 0) {
-      // Refill the P's cache from the global pool in one go.
-      s->lock.lock();
-      for (int i = 0; i < 32 && !s->free_gs.empty(); ++i) p->free_gs.push_back(s->free_gs.pop_front());
-      s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-      s->lock.unlock();
-      g = p->free_gs.pop_front();
-    }
-  } else if (s->nfree_gs.load(std::memory_order_relaxed) != 0) {
-    s->lock.lock();
-    g = s->free_gs.pop_front();
-    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-    s->lock.unlock();
+    g = p->free_gs.pop();
+    if (!g && s->free_gs.refill(p->free_gs)) g = p->free_gs.pop();  // a batch at a time
+  } else {
+    g = s->free_gs.get();
   }
   if (!g) {
     void* mem = alloc::aligned(sizeof(G), alignof(G));
@@ -146,10 +136,7 @@ G* new_g(Sched* s) {
 void discard_g(Sched* s, G* g) noexcept {
   if (g->closure.heap) alloc::free(g->closure.self);
   g->closure = {};
-  s->lock.lock();
-  s->free_gs.push_back(g);
-  s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-  s->lock.unlock();
+  s->free_gs.put(g);
 }
 
 namespace {
@@ -195,15 +182,10 @@ void free_g(Sched* s, P* p, G* g) noexcept {
   g->eh = {};
   g->saved_errno = 0;
   add_goroutines(p, -1);
-  p->free_gs.push_back(g);
-  if (p->free_gs.size > 64) {
-    // Keep P caches bounded: Gs freed on one P and allocated on another
-    // would otherwise pile up.
-    s->lock.lock();
-    while (p->free_gs.size > 32) s->free_gs.push_back(p->free_gs.pop_front());
-    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-    s->lock.unlock();
-  }
+  // Keep P caches bounded: Gs freed on one P and allocated on another
+  // would otherwise pile up.
+  if (p->free_gs.full()) s->free_gs.spill(p->free_gs);
+  p->free_gs.push(g);
 }
 
 stack::Stack stack_get(Sched* s, P* p) {

@@ -78,7 +78,7 @@ struct Sched {
   stack::StackPool stacks;
 
   // Guarded by `lock`: the global run queue, idle Ps, idle Ms, appends to the
-  // M list (read without it). The lock, the queue (its size is written at
+  // M list (read without it). (The free-G pool has a lock of its own.) The lock, the queue (its size is written at
   // every push and pop) and the idle lists (npidle is read at every spawn,
   // by wakep) each have a cache line of their own: with two Ps busy, a write
   // to one must not take the others' line from the other core.
@@ -91,8 +91,7 @@ struct Sched {
   int nmidle_locked = 0;           // Ms asleep until their locked G is runnable
   MList all_ms;                    // every M ever started (joined at shutdown)
   int mcount = 0;                  // Ms alive
-  alignas(64) GList free_gs;       // global pool of dead Gs (P caches overflow here)
-  std::atomic<std::int64_t> nfree_gs{0};  // free_gs.size, readable without the lock
+  alignas(64) GPool free_gs;       // dead Gs the P caches spilled (its own lock; gfree.hpp)
   alignas(64) std::atomic<int> nmspinning{0};
 
   P* allp[kMaxProcs] = {};
