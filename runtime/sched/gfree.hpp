@@ -5,7 +5,7 @@
 // waiting for reuse leaves the cache; moving a batch of them between a P and
 // the pool along a list reads each G's link, one miss after another (the
 // next address is in the G), under the pool's lock. With two Ps, one
-// spawning and one running the spawned Gs to their end, every Gs freed on
+// spawning and one running the spawned Gs to their end, every G freed on
 // one P is reused on the other through the pool: that walk was 92% of
 // new_g. With arrays a batch is a copy of pointers and no G is touched
 // until it is reused.
