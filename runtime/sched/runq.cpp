@@ -35,6 +35,13 @@ void GlobalQueue::push_all_locked(GList& gs) noexcept {
   publish();
 }
 
+void GlobalQueue::push_all_locked(G* const* gs, std::int64_t n) noexcept {
+  if (n <= 0) return;
+  while (std::uint64_t(count_ + n) > cap_) grow();
+  for (std::int64_t i = 0; i < n; ++i) slots_[(head_ + std::uint64_t(count_++)) & (cap_ - 1)] = gs[i];
+  publish();
+}
+
 std::int64_t GlobalQueue::pop_locked(G** out, std::int64_t n) noexcept {
   if (n > count_) n = count_;
   if (n <= 0) return 0;
@@ -47,17 +54,15 @@ std::int64_t GlobalQueue::pop_locked(G** out, std::int64_t n) noexcept {
 
 // --- RunQueue ----------------------------------------------------------------------
 
-bool RunQueue::take_half_for_overflow(G* g, GList& out) noexcept {
+bool RunQueue::take_half_for_overflow(G* g, G** out) noexcept {
   std::uint32_t h = head_.load(std::memory_order_acquire);
   std::uint32_t t = tail_.load(std::memory_order_relaxed);
   std::uint32_t n = (t - h) / 2;
   if (n != kSize / 2) return false;  // not full after all: a thief made room
-  G* batch[kSize / 2];
-  for (std::uint32_t i = 0; i < n; ++i) batch[i] = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < n; ++i) out[i] = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
   if (!head_.compare_exchange_strong(h, h + n, std::memory_order_release, std::memory_order_relaxed))
     return false;  // a thief took some: the caller retries the fast path
-  for (std::uint32_t i = 0; i < n; ++i) out.push_back(batch[i]);
-  out.push_back(g);
+  out[n] = g;
   return true;
 }
 

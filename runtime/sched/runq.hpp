@@ -69,6 +69,7 @@ class GlobalQueue {
 
   void push_locked(G* g) noexcept;
   void push_all_locked(GList& gs) noexcept;  // empties gs
+  void push_all_locked(G* const* gs, std::int64_t n) noexcept;
   // Moves the first min(n, size) Gs, in order, to out; returns how many.
   std::int64_t pop_locked(G** out, std::int64_t n) noexcept;
   G* pop_locked() noexcept {
@@ -120,8 +121,9 @@ class RunQueue {
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
     }
   }
-  // Owner only: moves half the ring plus `g` into `out` when the ring is full.
-  bool take_half_for_overflow(G* g, GList& out) noexcept;
+  // Owner only: moves half the ring plus `g` into `out` (kSize / 2 + 1 Gs,
+  // oldest first) when the ring is full.
+  bool take_half_for_overflow(G* g, G** out) noexcept;
   // Any thread: moves half of this ring into `thief`'s ring (which must be
   // empty of room problems: the caller is its owner). Returns one stolen G to
   // run now, or nullptr.

@@ -46,14 +46,22 @@ TEST(GlobalQueue, BatchPopsAndListPushesKeepOrder) {
   std::vector<G*> out;
   G* batch[128];
   while (pushed < kGs || q.size_locked() > 0) {
-    if (pushed < kGs) {
-      // A P's overflow: a list of 129 Gs in one push.
+    if (pushed < kGs && (pushed / 129) % 2 == 0) {
+      // The poller's hand-off: a list in one push.
       GList list;
       for (int i = 0; i < 129 && pushed < kGs; ++i) list.push_back(&gs[pushed++]);
       std::int64_t n = list.size;
       std::int64_t before = q.size_locked();
       q.push_all_locked(list);
       EXPECT_TRUE(list.empty());
+      EXPECT_EQ(q.size_locked(), before + n);
+    } else if (pushed < kGs) {
+      // A P's overflow: an array of 129 Gs in one push.
+      G* arr[129];
+      std::int64_t n = 0;
+      for (; n < 129 && pushed < kGs; ++n) arr[n] = &gs[pushed++];
+      std::int64_t before = q.size_locked();
+      q.push_all_locked(arr, n);
       EXPECT_EQ(q.size_locked(), before + n);
     }
     std::int64_t want = std::min<std::int64_t>(q.size_locked(), 100);
@@ -65,6 +73,26 @@ TEST(GlobalQueue, BatchPopsAndListPushesKeepOrder) {
   for (int i = 0; i < kGs; ++i) ASSERT_EQ(out[std::size_t(i)], &gs[i]) << "at " << i;
   EXPECT_EQ(q.pop_locked(batch, 10), 0);
   EXPECT_FALSE(q.maybe_nonempty());
+}
+
+// A full ring gives up its older half, oldest first, plus the G that did
+// not fit; what stays is the newer half, still in order.
+TEST(RunQueue, OverflowTakesTheOlderHalf) {
+  constexpr int kSize = goro::sched::RunQueue::kSize;
+  auto gs = std::make_unique<G[]>(kSize + 1);
+  auto q = std::make_unique<goro::sched::RunQueue>();
+  G* out[kSize / 2 + 1];
+  for (int i = 0; i < kSize; ++i) ASSERT_TRUE(q->push(&gs[i]));
+  EXPECT_FALSE(q->push(&gs[kSize]));
+  ASSERT_TRUE(q->take_half_for_overflow(&gs[kSize], out));
+  for (int i = 0; i < kSize / 2; ++i) EXPECT_EQ(out[i], &gs[i]) << i;
+  EXPECT_EQ(out[kSize / 2], &gs[kSize]);
+  EXPECT_EQ(q->size(), std::uint32_t{kSize / 2});
+  for (int i = kSize / 2; i < kSize; ++i) ASSERT_EQ(q->pop(false), &gs[i]);
+  EXPECT_EQ(q->pop(false), nullptr);
+  // Not full: nothing to take.
+  ASSERT_TRUE(q->push(&gs[0]));
+  EXPECT_FALSE(q->take_half_for_overflow(&gs[1], out));
 }
 
 }  // namespace
