@@ -33,8 +33,9 @@
 //    call again inside enter_blocking/exit_blocking (preempt.hpp,
 //    "Unannotated system calls"), so its P is retaken like any other.
 //
-// Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
-// context switch. Channel and sync locks (later layers) are taken before
+// Lock order: Sched::lock, then Sched::allg_lock. The free-G pool's lock
+// (gfree.hpp) is a leaf: nothing is taken while it is held. None is held
+// across a context switch. Channel and sync locks (later layers) are taken before
 // Sched::lock and released by park() commit functions after the switch.
 //
 // Failure reporting (runtime/debug): an impossible state is a runtime bug
