@@ -35,8 +35,8 @@
 //
 // Lock order: Sched::lock, then Sched::allg_lock. The free-G pool's lock
 // (gfree.hpp) is a leaf: nothing is taken while it is held. None is held
-// across a context switch. Channel and sync locks (later layers) are taken before
-// Sched::lock and released by park() commit functions after the switch.
+// across a context switch. Channel and sync locks (later layers) are taken
+// before Sched::lock and released by park() commit functions after the switch.
 //
 // Failure reporting (runtime/debug): an impossible state is a runtime bug
 // and ends the process with `fatal error: ...` (Go's throw); an exception
@@ -79,10 +79,11 @@ struct Sched {
   stack::StackPool stacks;
 
   // Guarded by `lock`: the global run queue, idle Ps, idle Ms, appends to the
-  // M list (read without it). (The free-G pool has a lock of its own.) The lock, the queue (its size is written at
-  // every push and pop) and the idle lists (npidle is read at every spawn,
-  // by wakep) each have a cache line of their own: with two Ps busy, a write
-  // to one must not take the others' line from the other core.
+  // M list (read without it). The free-G pool has a lock of its own. The
+  // lock, the queue (its size is written at every push and pop) and the idle
+  // lists (npidle is read at every spawn, by wakep) each have a cache line of
+  // their own: with two Ps busy, a write to one must not take the others'
+  // line from the other core.
   alignas(64) Lock lock;
   alignas(64) GlobalQueue runq;
   alignas(64) P* idle_ps = nullptr;
