@@ -189,7 +189,7 @@ GORO_NO_TSAN void dump_goroutines(sched::Sched* s, std::FILE* out) noexcept {
   std::int64_t now = sched::nanotime();
   std::vector<Snapshot> gs;
   try {
-    gs.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, s->ngoroutines.load(std::memory_order_relaxed))) + 16);
+    gs.reserve(static_cast<std::size_t>(sched::goroutine_count(s)) + 16);
     // Bounded wait for the lock: SIGQUIT may have interrupted its holder on
     // this very thread. allg only ever grows at its head, so walking it
     // without the lock (after a second) is safe enough for a last look.

@@ -42,7 +42,7 @@ void format_schedtrace(sched::Sched* s, long long ms, char* buf, unsigned size) 
   s->lock.lock();
   int threads = s->mcount;
   int idle_threads = s->nmidle + s->nmidle_locked;
-  long long global = s->runq.list.size;
+  long long global = s->runq.size_locked();
   s->lock.unlock();
   int procs = s->nprocs.load(std::memory_order_acquire);
   int n = std::snprintf(buf, size,

@@ -107,7 +107,7 @@ int gomaxprocs(int n) {
 
 std::int64_t num_goroutine() {
   sched::Sched* s = sched::current_sched();
-  return s ? s->ngoroutines.load(std::memory_order_relaxed) : 0;
+  return s ? sched::goroutine_count(s) : 0;
 }
 
 std::uint64_t goroutine_id() {
@@ -124,11 +124,11 @@ Stats stats() {
   Stats st{};
   sched::Sched* s = sched::current_sched();
   if (!s) return st;
-  st.goroutines = s->ngoroutines.load(std::memory_order_relaxed);
+  st.goroutines = sched::goroutine_count(s);
   st.procs = s->nprocs.load(std::memory_order_relaxed);
   s->lock.lock();
   st.threads = s->mcount;
-  int np = s->allp_len;
+  int np = s->allp_len.load();
   s->lock.unlock();
   for (int i = 0; i < np; ++i) {
     st.switches += s->allp[i]->switches.load(std::memory_order_relaxed);

@@ -50,7 +50,7 @@ bool check_dead(Sched* s) noexcept {
   int running = s->mcount - s->nmidle - s->nmidle_locked;
   if (running > 0) return false;
   if (running < 0) debug::fatalf("checkdead: inconsistent M counts (%d Ms, %d idle, %d locked)", s->mcount, s->nmidle, s->nmidle_locked);
-  if (s->runq.list.size != 0) return false;
+  if (s->runq.size_locked() != 0) return false;
   if (s->pending_wakeups.load() > 0 || s->foreign_waiters.load() > 0) return false;  // a timer will fire
   bool main_waiting = false;
   s->allg_lock.lock();

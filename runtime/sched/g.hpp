@@ -83,7 +83,7 @@ struct alignas(64) G {
   // locked_m was set by asynchronous preemption, not by the user: the G
   // must resume on that M, and is released at its next voluntary switch.
   bool preempt_locked = false;
-  G* next = nullptr;                // intrusive link: run queues, free lists
+  G* next = nullptr;                // intrusive link: GLists (overflow batches, poller hand-offs)
   G* all_next = nullptr;            // the list of every G (for dumps and deadlock checks)
   void* fiber = nullptr;            // sanitizer fiber (TSan builds only)
   void* fake_stack = nullptr;       // its ASan fake stack while switched out (ASan builds only)

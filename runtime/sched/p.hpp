@@ -1,6 +1,7 @@
 // P: the right to run goroutines. See sched.hpp.
 #pragma once
 
+#include "runtime/sched/gfree.hpp"
 #include "runtime/sched/runq.hpp"
 #include "runtime/sched/timers.hpp"
 #include "runtime/stack/stack.hpp"
@@ -39,7 +40,19 @@ struct alignas(64) P {
   TimerHeap timers;                // pending timers (timers.hpp); any M may run them
 
   // Caches that let spawn and exit run without a lock.
-  GList free_gs;                   // dead Gs ready for reuse (stackless)
+  GCache free_gs;                  // dead Gs ready for reuse (stackless); gfree.hpp
+  // Goroutine ids this P hands out, [goid_next, goid_end): a batch taken from
+  // Sched::next_goid at a time (Go's goidcache), so spawns on different Ps
+  // do not take turns with that shared counter's cache line.
+  static constexpr std::uint64_t kGoidBatch = 16;
+  std::uint64_t goid_next = 0;
+  std::uint64_t goid_end = 0;
+  // Goroutines started on this P minus those that exited on it, written by
+  // the owner only (a load and a store, no locked instruction): a G started
+  // here and exiting on another P makes one P's count high and the other's
+  // low, and only the sum over every P (plus Sched::ngoroutines, for Gs
+  // started without a P) means anything. goroutine_count() adds them up.
+  std::atomic<std::int64_t> ngoroutines{0};
   static constexpr int kStackCache = 32;
   stack::Stack stacks[kStackCache];
   int nstacks = 0;

@@ -1,7 +1,7 @@
 // Run queues. A P's RunQueue is a 256-slot lock-free ring (Go's runq): only
 // the owning P pushes (at tail) and pops (at head); any other P may steal half
 // of it with a CAS on head. Overflow and foreign-thread spawns go to the
-// GlobalQueue, a locked intrusive FIFO.
+// GlobalQueue, a locked FIFO of G pointers in a growable ring.
 //
 // Memory order (as in Go's proc.go): the owner publishes slots with a release
 // store of tail; consumers read tail with acquire, copy the slots, and commit
@@ -52,27 +52,44 @@ struct GList {
   bool empty() const noexcept { return head == nullptr; }
 };
 
-// The global run queue. Callers hold `lock`.
-struct GlobalQueue {
-  Lock lock;
-  GList list;
-  // Mirrors list.size for lock-free "is it worth looking" checks.
-  std::atomic<std::int64_t> size{0};
+// The global run queue. Callers hold Sched::lock.
+//
+// An array, not a list linked through G::next: a G sits here while a P's
+// ring overflows and drains, long enough to leave the cache, and taking a
+// batch from a linked list is one cache miss per G, each waiting for the
+// one before (the next address is in the G). Taking a batch from the array
+// touches no G at all. The ring doubles when full and never shrinks: a slot
+// per G at the high-water mark, next to Gs that are never freed either.
+class GlobalQueue {
+ public:
+  GlobalQueue() = default;
+  ~GlobalQueue();
+  GlobalQueue(const GlobalQueue&) = delete;
+  GlobalQueue& operator=(const GlobalQueue&) = delete;
 
-  void push_locked(G* g) noexcept {
-    list.push_back(g);
-    size.store(list.size, std::memory_order_seq_cst);
-  }
-  void push_all_locked(GList& gs) noexcept {
-    list.append(gs);
-    size.store(list.size, std::memory_order_seq_cst);
-  }
+  void push_locked(G* g) noexcept;
+  void push_all_locked(GList& gs) noexcept;  // empties gs
+  void push_all_locked(G* const* gs, std::int64_t n) noexcept;
+  // Moves the first min(n, size) Gs, in order, to out; returns how many.
+  std::int64_t pop_locked(G** out, std::int64_t n) noexcept;
   G* pop_locked() noexcept {
-    G* g = list.pop_front();
-    size.store(list.size, std::memory_order_seq_cst);
+    G* g = nullptr;
+    pop_locked(&g, 1);
     return g;
   }
-  bool maybe_nonempty() const noexcept { return size.load(std::memory_order_seq_cst) != 0; }
+  std::int64_t size_locked() const noexcept { return count_; }
+  // Lock-free "is it worth looking": seq_cst, for the spinner's dance.
+  bool maybe_nonempty() const noexcept { return size_.load(std::memory_order_seq_cst) != 0; }
+
+ private:
+  void grow() noexcept;
+  void publish() noexcept { size_.store(count_, std::memory_order_seq_cst); }
+
+  G** slots_ = nullptr;
+  std::uint64_t cap_ = 0;    // 0 or a power of two
+  std::uint64_t head_ = 0;   // index of the first G (mod cap_)
+  std::int64_t count_ = 0;
+  std::atomic<std::int64_t> size_{0};  // count_, readable without the lock
 };
 
 class RunQueue {
@@ -104,8 +121,9 @@ class RunQueue {
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
     }
   }
-  // Owner only: moves half the ring plus `g` into `out` when the ring is full.
-  bool take_half_for_overflow(G* g, GList& out) noexcept;
+  // Owner only: moves half the ring plus `g` into `out` (kSize / 2 + 1 Gs,
+  // oldest first) when the ring is full.
+  bool take_half_for_overflow(G* g, G** out) noexcept;
   // Any thread: moves half of this ring into `thief`'s ring (which must be
   // empty of room problems: the caller is its owner). Returns one stolen G to
   // run now, or nullptr.

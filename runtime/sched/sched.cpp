@@ -74,7 +74,7 @@ Sched::Sched(const Config& c) : config(c), stacks(c.stack_size) {
   nprocs.store(config.procs, std::memory_order_relaxed);
   for (int i = 0; i < config.procs; ++i) {
     allp[i] = new_p(i);
-    allp_len = i + 1;
+    allp_len.store(i + 1, std::memory_order_release);
     pidle_put(this, allp[i]);
   }
 }
@@ -92,7 +92,7 @@ Sched::~Sched() {
     alloc::free(g);
     g = next;
   }
-  for (int i = 0; i < allp_len; ++i) delete_p(this, allp[i]);
+  for (int i = 0, n = allp_len.load(); i < n; ++i) delete_p(this, allp[i]);
   all_ms.each([](M* m) {
     m->~M();
     alloc::free(m);
@@ -107,20 +107,10 @@ G* new_g(Sched* s) {
   M* m = current_m();
   P* p = m ? m->p : nullptr;
   if (p) {
-    g = p->free_gs.pop_front();
-    if (!g && s->nfree_gs.load(std::memory_order_relaxed) != 0) {
-      // Refill the P's cache from the global pool in one go.
-      s->lock.lock();
-      for (int i = 0; i < 32 && !s->free_gs.empty(); ++i) p->free_gs.push_back(s->free_gs.pop_front());
-      s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-      s->lock.unlock();
-      g = p->free_gs.pop_front();
-    }
-  } else if (s->nfree_gs.load(std::memory_order_relaxed) != 0) {
-    s->lock.lock();
-    g = s->free_gs.pop_front();
-    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-    s->lock.unlock();
+    g = p->free_gs.pop();
+    if (!g && s->free_gs.refill(p->free_gs)) g = p->free_gs.pop();  // a batch at a time
+  } else {
+    g = s->free_gs.get();
   }
   if (!g) {
     void* mem = alloc::aligned(sizeof(G), alignof(G));
@@ -131,21 +121,44 @@ G* new_g(Sched* s) {
     s->allg = g;
     s->allg_lock.unlock();
   }
-  g->id = s->next_goid.fetch_add(1, std::memory_order_relaxed);
+  if (p) {
+    if (p->goid_next == p->goid_end) {
+      p->goid_next = s->next_goid.fetch_add(P::kGoidBatch, std::memory_order_relaxed);
+      p->goid_end = p->goid_next + P::kGoidBatch;
+    }
+    g->id = p->goid_next++;
+  } else {
+    g->id = s->next_goid.fetch_add(1, std::memory_order_relaxed);
+  }
   return g;
 }
 
 void discard_g(Sched* s, G* g) noexcept {
   if (g->closure.heap) alloc::free(g->closure.self);
   g->closure = {};
-  s->lock.lock();
-  s->free_gs.push_back(g);
-  s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-  s->lock.unlock();
+  s->free_gs.put(g);
+}
+
+namespace {
+
+// The owner's +1/-1 on its P's count: a plain load and store.
+void add_goroutines(P* p, std::int64_t n) noexcept {
+  p->ngoroutines.store(p->ngoroutines.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+std::int64_t goroutine_count(Sched* s) noexcept {
+  std::int64_t n = s->ngoroutines.load(std::memory_order_relaxed);
+  const int np = s->allp_len.load(std::memory_order_acquire);
+  for (int i = 0; i < np; ++i) n += s->allp[i]->ngoroutines.load(std::memory_order_relaxed);
+  return n < 0 ? 0 : n;
 }
 
 void start_g(Sched* s, G* g) noexcept {
-  s->ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  M* m = current_m();
+  if (m && m->p) add_goroutines(m->p, 1);
+  else s->ngoroutines.fetch_add(1, std::memory_order_relaxed);
   g->transition(GStatus::idle, GStatus::runnable);
   put_runnable(s, g);  // Go's newproc: the new G runs next, its spawner continues
 }
@@ -168,16 +181,11 @@ void free_g(Sched* s, P* p, G* g) noexcept {
   g->is_main = false;
   g->eh = {};
   g->saved_errno = 0;
-  s->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
-  p->free_gs.push_back(g);
-  if (p->free_gs.size > 64) {
-    // Keep P caches bounded: Gs freed on one P and allocated on another
-    // would otherwise pile up.
-    s->lock.lock();
-    while (p->free_gs.size > 32) s->free_gs.push_back(p->free_gs.pop_front());
-    s->nfree_gs.store(s->free_gs.size, std::memory_order_relaxed);
-    s->lock.unlock();
-  }
+  add_goroutines(p, -1);
+  // Keep P caches bounded: Gs freed on one P and allocated on another
+  // would otherwise pile up.
+  if (p->free_gs.full()) s->free_gs.spill(p->free_gs);
+  p->free_gs.push(g);
 }
 
 stack::Stack stack_get(Sched* s, P* p) {
@@ -262,7 +270,7 @@ int set_procs(Sched* s, int n) noexcept {
     for (int i = s->allp_len; i < n; ++i) {
       s->allp[i] = new_p(i);
       s->allp[i]->status = PStatus::retired;  // listed below, as a re-enabled one is
-      s->allp_len = i + 1;
+      s->allp_len.store(i + 1, std::memory_order_release);
     }
     s->nprocs.store(n, std::memory_order_seq_cst);
     // Growing: the new and re-enabled Ps go idle, ready for wakep. Only a

@@ -33,9 +33,10 @@
 //    call again inside enter_blocking/exit_blocking (preempt.hpp,
 //    "Unannotated system calls"), so its P is retaken like any other.
 //
-// Lock order: Sched::lock, then Sched::allg_lock. Neither is held across a
-// context switch. Channel and sync locks (later layers) are taken before
-// Sched::lock and released by park() commit functions after the switch.
+// Lock order: Sched::lock, then Sched::allg_lock. The free-G pool's lock
+// (gfree.hpp) is a leaf: nothing is taken while it is held. None is held
+// across a context switch. Channel and sync locks (later layers) are taken
+// before Sched::lock and released by park() commit functions after the switch.
 //
 // Failure reporting (runtime/debug): an impossible state is a runtime bug
 // and ends the process with `fatal error: ...` (Go's throw); an exception
@@ -78,34 +79,43 @@ struct Sched {
   stack::StackPool stacks;
 
   // Guarded by `lock`: the global run queue, idle Ps, idle Ms, appends to the
-  // M list (read without it).
-  Lock lock;
-  GlobalQueue runq;
-  P* idle_ps = nullptr;
+  // M list (read without it). The free-G pool has a lock of its own. The
+  // lock, the queue (its size is written at every push and pop) and the idle
+  // lists (npidle is read at every spawn, by wakep) each have a cache line of
+  // their own: with two Ps busy, a write to one must not take the others'
+  // line from the other core.
+  alignas(64) Lock lock;
+  alignas(64) GlobalQueue runq;
+  alignas(64) P* idle_ps = nullptr;
   std::atomic<int> npidle{0};
   M* idle_ms = nullptr;
   int nmidle = 0;
   int nmidle_locked = 0;           // Ms asleep until their locked G is runnable
   MList all_ms;                    // every M ever started (joined at shutdown)
   int mcount = 0;                  // Ms alive
-  GList free_gs;                   // global pool of dead Gs (P caches overflow here)
-  std::atomic<std::int64_t> nfree_gs{0};  // free_gs.size, readable without the lock
-  std::atomic<int> nmspinning{0};
+  alignas(64) GPool free_gs;       // dead Gs the P caches spilled (its own lock; gfree.hpp)
+  alignas(64) std::atomic<int> nmspinning{0};
 
   P* allp[kMaxProcs] = {};
-  int allp_len = 0;                // Ps ever created (under lock)
+  // Ps ever created: written under lock after the entry it counts, read
+  // without it (with acquire) by whoever walks every P ever made.
+  std::atomic<int> allp_len{0};
   // gomaxprocs: Ps with id < nprocs are live. set_procs publishes new
   // allp entries before storing it, so a walk of allp[0, nprocs) loads it
   // with acquire (a relaxed load could see an entry before its write).
   std::atomic<int> nprocs{0};
 
   // Every G ever allocated, for dumps and the deadlock check.
-  Lock allg_lock;
+  alignas(64) Lock allg_lock;
   G* allg = nullptr;
 
-  std::atomic<std::int64_t> ngoroutines{0};
+  // Goroutines started from threads without a P; each P counts its own
+  // (P::ngoroutines). goroutine_count() sums them. Ids come from next_goid
+  // in per-P batches (P::goid_next). Both on a line of their own, away from
+  // `stopping` and nprocs, which every switch reads.
+  alignas(64) std::atomic<std::int64_t> ngoroutines{0};
   std::atomic<std::uint64_t> next_goid{1};
-  std::atomic<bool> stopping{false};
+  alignas(64) std::atomic<bool> stopping{false};
   // startm() calls in flight: stop() waits for them before it joins and frees
   // Ms (a new M is published before its thread id is written).
   std::atomic<int> starting_ms{0};
@@ -161,6 +171,10 @@ G* new_g(Sched* s);
 void start_g(Sched* s, G* g) noexcept;
 // Frees a G that was never started (its closure failed to construct).
 void discard_g(Sched* s, G* g) noexcept;
+// Goroutines started and not yet exited (runtime.NumGoroutine): the sum of
+// the per-P counts, read without a lock, so while Gs start and exit on other
+// Ps it may be off by those in flight (never below 0). Async-signal-safe.
+std::int64_t goroutine_count(Sched* s) noexcept;
 
 // The running G, or nullptr on a thread that is not running a goroutine.
 G* current_g() noexcept;

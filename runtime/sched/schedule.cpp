@@ -34,10 +34,11 @@ void set_current_m(M* m) noexcept { goro_tls_m = m; }
 
 void runq_overflow(Sched* s, P* p, G* g) noexcept {
   for (;;) {
-    GList overflow;
+    // An array, as the global queue is: no G is touched on the way.
+    G* overflow[RunQueue::kSize / 2 + 1];
     if (p->runq.take_half_for_overflow(g, overflow)) {
       s->lock.lock();
-      s->runq.push_all_locked(overflow);
+      s->runq.push_all_locked(overflow, RunQueue::kSize / 2 + 1);
       s->lock.unlock();
       return;
     }
@@ -77,16 +78,17 @@ void inject_glist(Sched* s, GList& gs) noexcept {
 }
 
 G* global_get(Sched* s, P* p, int max) noexcept {
-  std::int64_t size = s->runq.list.size;
+  std::int64_t size = s->runq.size_locked();
   if (size == 0) return nullptr;
   int procs = s->nprocs.load(std::memory_order_relaxed);
   std::int64_t n = size / procs + 1;  // a fair share
   if (n > size) n = size;
   if (max > 0 && n > max) n = max;
   if (n > RunQueue::kSize / 2) n = RunQueue::kSize / 2;
-  G* first = s->runq.pop_locked();
-  for (std::int64_t i = 1; i < n; ++i) runq_put(s, p, s->runq.pop_locked(), false);
-  return first;
+  G* batch[RunQueue::kSize / 2];
+  n = s->runq.pop_locked(batch, n);
+  for (std::int64_t i = 1; i < n; ++i) runq_put(s, p, batch[i], false);
+  return batch[0];
 }
 
 // --- Ps --------------------------------------------------------------------------
@@ -244,7 +246,7 @@ void handoffp(Sched* s, P* p) noexcept {
     return;
   }
   s->lock.lock();
-  if (s->runq.list.size != 0) {
+  if (s->runq.size_locked() != 0) {
     s->lock.unlock();
     startm(s, p, false);
     return;
@@ -524,7 +526,7 @@ G* find_runnable(Sched* s, M* m) noexcept {
     }
     // Nothing: give up the P and sleep.
     s->lock.lock();
-    if (s->runq.list.size != 0) {
+    if (s->runq.size_locked() != 0) {
       G* g = global_get(s, p, 0);
       s->lock.unlock();
       return g;

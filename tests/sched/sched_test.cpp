@@ -121,6 +121,83 @@ TEST_P(Procs, SpawnAndJoinAMillion) {
   }, {.procs = GetParam()});
 }
 
+// Ids come from per-P batches (Go's goidcache) and, on a thread without a P,
+// from the shared counter: spawners on every P and a plain thread must never
+// hand out the same id twice, nor 0 (the "not a goroutine" id).
+TEST_P(Procs, GoroutineIdsAreUniqueAcrossPs) {
+  constexpr int kSpawners = 8, kEach = 500, kForeign = 200;
+  std::vector<std::uint64_t> ids;
+  goro::run([&] {
+    std::mutex mu;
+    Latch done(kSpawners * kEach + kForeign);
+    auto record = [&] {
+      std::uint64_t id = goro::goroutine_id();
+      {
+        std::lock_guard lock(mu);
+        ids.push_back(id);
+      }
+      done.count_down();
+    };
+    for (int s = 0; s < kSpawners; ++s)
+      goro::go([&] {
+        for (int i = 0; i < kEach; ++i) {
+          goro::go(record);
+          if (i % 16 == 0) goro::yield();  // other Ps steal and spawn meanwhile
+        }
+      });
+    std::thread foreign([&] {
+      for (int i = 0; i < kForeign; ++i) goro::go(record);
+    });
+    foreign.join();
+    done.wait();
+  }, {.procs = GetParam()});
+  ASSERT_EQ(ids.size(), std::size_t{kSpawners * kEach + kForeign});
+  std::set<std::uint64_t> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size()) << "goroutine ids handed out twice";
+  EXPECT_EQ(unique.count(0), 0u);
+}
+
+// num_goroutine() is a sum of per-P counts: a G started on one P and
+// exiting on another leaves one P's count high and the other's low. The sum
+// must still count every G started and not exited, whether started on a P
+// or from a plain thread, and come back to main alone when they are gone.
+TEST_P(Procs, NumGoroutineCountsGoroutinesOnEveryP) {
+  goro::run([] {
+    constexpr int kSpawners = 4, kEach = 250, kForeign = 100;
+    constexpr int kTotal = kSpawners * kEach + kForeign;
+    Event release;
+    Latch started(kTotal);
+    std::atomic<int> exited{0};
+    auto worker = [&] {
+      started.count_down();
+      release.wait();
+      exited.fetch_add(1);
+    };
+    for (int s = 0; s < kSpawners; ++s)
+      goro::go([&] {
+        for (int i = 0; i < kEach; ++i) goro::go(worker);
+      });
+    std::thread foreign([&] {
+      for (int i = 0; i < kForeign; ++i) goro::go(worker);
+    });
+    foreign.join();
+    started.wait();
+    // Every worker is parked; the spawners have exited or are on their way.
+    auto settle = [](std::int64_t want) {
+      auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (goro::num_goroutine() != want && std::chrono::steady_clock::now() < deadline) goro::sleep(1ms);
+      return goro::num_goroutine();
+    };
+    EXPECT_EQ(settle(1 + kTotal), 1 + kTotal);  // main too
+    EXPECT_EQ(goro::stats().goroutines, 1 + kTotal);
+    // Released, each finishes on whichever P takes it (with procs > 1, not
+    // always the one that started it).
+    release.notify();
+    EXPECT_EQ(settle(1), 1);
+    EXPECT_EQ(exited.load(), kTotal);
+  }, {.procs = GetParam()});
+}
+
 void tree(int depth, std::atomic<long>& leaves, Latch& done) {
   if (depth == 0) {
     leaves.fetch_add(1);
