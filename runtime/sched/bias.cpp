@@ -115,7 +115,7 @@ void try_grant(std::int64_t now) noexcept {
 #if defined(__SANITIZE_THREAD__)
   (void)now;
 #else
-  Rec* self = *t_rec();
+  Rec* self = self_rec();
   if (self && g_owner.load(std::memory_order_relaxed) == self) return;
   if (g_state.load(std::memory_order_relaxed) < 0) return;
   std::int64_t revoked = g_revoked_at.load(std::memory_order_relaxed);
@@ -140,7 +140,7 @@ void try_grant(std::int64_t now) noexcept {
 }
 
 void drop() noexcept {
-  Rec* self = *t_rec();
+  Rec* self = self_rec();
   if (!self || g_owner.load(std::memory_order_relaxed) != self) return;
   std::lock_guard<std::mutex> lk(g_mu);
   // Only this thread takes the bias from itself this way, holding no biased
@@ -149,7 +149,7 @@ void drop() noexcept {
 }
 
 bool held_by_this_thread() noexcept {
-  Rec* self = *t_rec();
+  Rec* self = self_rec();
   return self && g_owner.load(std::memory_order_relaxed) == self;
 }
 

@@ -67,6 +67,7 @@ GORO_TLS_DECLARE(goro::sched::bias::Rec*, goro_tls_bias_rec);
 namespace goro::sched::bias {
 
 GORO_TLS_ACCESSOR(t_rec, Rec*, goro_tls_bias_rec)
+GORO_TLS_READER(self_rec, Rec*, goro_tls_bias_rec)
 extern std::atomic<Rec*> g_owner;
 
 Rec* register_thread() noexcept;       // the calling thread's record, made on first use
@@ -86,7 +87,7 @@ class BiasedLock {
 #if defined(__SANITIZE_THREAD__)
     lock_.lock();
 #else
-    Rec* r = *t_rec();
+    Rec* r = self_rec();
     if (!r) [[unlikely]]
       r = register_thread();
     r->held.store(r->held.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -104,7 +105,7 @@ class BiasedLock {
   void unlock() noexcept {
     lock_.unlock();
 #if !defined(__SANITIZE_THREAD__)
-    Rec* r = *t_rec();
+    Rec* r = self_rec();
     r->held.store(r->held.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 #endif
   }

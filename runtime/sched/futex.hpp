@@ -22,12 +22,13 @@ void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
 // taken after a park must count on the thread the G resumed on.
 GORO_TLS_DECLARE(int, goro_tls_runtime_locks);
 GORO_TLS_ACCESSOR(runtime_locks_held, int, goro_tls_runtime_locks)
+GORO_TLS_ADDER(add_runtime_locks_held, goro_tls_runtime_locks)
 // Not kept under TSan: preemption is off there (preempt.hpp), and TSan takes
 // each goroutine's fiber for a thread of its own, so the counter shared by
 // the fibers of one OS thread would show up as a race.
 inline void count_runtime_lock(int delta) noexcept {
 #if !defined(__SANITIZE_THREAD__)
-  *runtime_locks_held() += delta;
+  add_runtime_locks_held(delta);
 #else
   (void)delta;
 #endif

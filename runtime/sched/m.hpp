@@ -119,11 +119,9 @@ GORO_TLS_DECLARE(goro::sched::M*, goro_tls_m);
 
 namespace goro::sched {
 
-GORO_TLS_ACCESSOR(current_m_address, M*, goro_tls_m)
-
-// The M running on this thread, or nullptr on a thread that is not an M.
-// Never cached across a switch (DESIGN.md, "Reading current G/M/P"; tls.hpp):
-// after a G resumes it may be on another thread.
-inline M* current_m() noexcept { return *current_m_address(); }
+// current_m(): the M running on this thread, or nullptr on a thread that is
+// not an M. Never cached across a switch (DESIGN.md, "Reading current
+// G/M/P"; tls.hpp): after a G resumes it may be on another thread.
+GORO_TLS_READER(current_m, M*, goro_tls_m)
 
 }  // namespace goro::sched

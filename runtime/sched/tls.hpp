@@ -25,7 +25,25 @@
 #define GORO_TLS_DEFINE(T, sym, init) \
   __attribute__((tls_model("initial-exec"), used, externally_visible)) thread_local T sym = init
 
+// GORO_TLS_READER(name, T, sym) defines `T name()`, the value of an 8-byte
+// variable (a pointer) read the same way in one asm, and GORO_TLS_ADDER(name, sym) `void name(int)`,
+// an add to an int variable: an instruction fewer each than through the
+// address (current_m() is on every switch's path, the runtime-lock count on
+// every lock and unlock; going through the address cost a yield 2.3 ns).
 #if defined(__x86_64__)
+#define GORO_TLS_ADDER(name, sym)                                                                       \
+  inline void name(int delta) noexcept {                                                                \
+    std::uintptr_t off;                                                                                 \
+    asm volatile("movq " #sym "@gottpoff(%%rip), %0\n\taddl %1, %%fs:(%0)" : "=&r"(off) : "r"(delta) \
+                 : "memory", "cc");                                                                     \
+  }
+#define GORO_TLS_READER(name, T, sym)                                                                 \
+  inline T name() noexcept {                                                                          \
+    static_assert(sizeof(T) == 8);                                                                    \
+    T v;                                                                                              \
+    asm volatile("movq " #sym "@gottpoff(%%rip), %0\n\tmovq %%fs:(%0), %0" : "=r"(v) : : "memory"); \
+    return v;                                                                                         \
+  }
 #define GORO_TLS_ACCESSOR(name, T, sym)                                                             \
   inline T* name() noexcept {                                                                       \
     T* p;                                                                                           \
@@ -33,6 +51,37 @@
     return p;                                                                                       \
   }
 #elif defined(__aarch64__)
+#define GORO_TLS_ADDER(name, sym)                              \
+  inline void name(int delta) noexcept {                       \
+    std::uintptr_t tp, off;                                    \
+    int v;                                                     \
+    asm volatile(                                              \
+        "mrs %0, tpidr_el0\n\t"                                \
+        "adrp %1, :gottprel:" #sym "\n\t"                      \
+        "ldr %1, [%1, #:gottprel_lo12:" #sym "]\n\t"           \
+        "add %0, %0, %1\n\t"                                   \
+        "ldr %w2, [%0]\n\t"                                    \
+        "add %w2, %w2, %w3\n\t"                                \
+        "str %w2, [%0]"                                        \
+        : "=&r"(tp), "=&r"(off), "=&r"(v)                      \
+        : "r"(delta)                                           \
+        : "memory");                                           \
+  }
+#define GORO_TLS_READER(name, T, sym)                          \
+  inline T name() noexcept {                                   \
+    static_assert(sizeof(T) == 8);                             \
+    T v;                                                       \
+    std::uintptr_t tp, off;                                    \
+    asm volatile(                                              \
+        "mrs %0, tpidr_el0\n\t"                                \
+        "adrp %1, :gottprel:" #sym "\n\t"                      \
+        "ldr %1, [%1, #:gottprel_lo12:" #sym "]\n\t"           \
+        "ldr %2, [%0, %1]"                                     \
+        : "=&r"(tp), "=&r"(off), "=r"(v)                       \
+        :                                                      \
+        : "memory");                                           \
+    return v;                                                  \
+  }
 #define GORO_TLS_ACCESSOR(name, T, sym)                        \
   inline T* name() noexcept {                                  \
     T* p;                                                      \
