@@ -36,15 +36,21 @@ bool register_barrier() noexcept {
   return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
+bool expedited_barrier() noexcept { return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0; }
+
 // A full memory barrier on every running thread of the process. A child of
 // fork() starts unregistered (EPERM): it registers again.
 bool barrier() noexcept {
   int saved = errno;
-  bool ok = syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0 ||
-            (errno == EPERM && register_barrier() &&
-             syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0);
+  bool ok = expedited_barrier() || (errno == EPERM && register_barrier() && expedited_barrier());
   errno = saved;
   return ok;
+}
+
+// barrier() where the handshake depends on it: it worked when the bias was
+// allowed, so a failure now is a runtime bug.
+void handshake_barrier() noexcept {
+  if (!barrier()) debug::fatal("lock bias: membarrier failed after it worked");
 }
 
 // Under g_mu. Whether the bias may be used at all; registers this process
@@ -67,15 +73,10 @@ bool usable_locked() noexcept {
 // channel operation's bookkeeping, never a wait).
 void wait_unheld(const Rec* r) noexcept {
   for (int spins = 0; r->held.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins >= 64) {
+    if (spins >= 64)
       sched_yield();
-    } else {
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      __asm__ volatile("yield");
-#endif
-    }
+    else
+      cpu_relax();
   }
 }
 
@@ -105,7 +106,7 @@ void revoke(Rec* self) noexcept {
   Rec* owner = g_owner.load(std::memory_order_relaxed);
   if (!owner || owner == self) return;  // another revoker (or a failed grant) was first
   g_owner.store(nullptr, std::memory_order_relaxed);
-  if (!barrier()) debug::fatal("lock bias: membarrier failed after it worked");
+  handshake_barrier();
   wait_unheld(owner);
   g_revoked_at.store(nanotime(), std::memory_order_relaxed);
   g_revocations.fetch_add(1, std::memory_order_relaxed);
@@ -125,7 +126,7 @@ void try_grant(std::int64_t now) noexcept {
   if (g_owner.load(std::memory_order_relaxed) || !usable_locked()) return;
   if (self->held.load(std::memory_order_relaxed) != 0) return;  // never inside a channel operation
   g_owner.store(self, std::memory_order_relaxed);
-  if (!barrier()) debug::fatal("lock bias: membarrier failed after it worked");
+  handshake_barrier();
   for (Rec* r = g_all; r; r = r->next) {
     if (r != self && r->held.load(std::memory_order_acquire) != 0) {
       // Someone is inside a lock or about to take one: no bias this time.

@@ -40,13 +40,7 @@ void Lock::lock_slow() noexcept {
   for (int round = 0; round < 4; ++round) {
     for (std::uint32_t v = state_.load(std::memory_order_relaxed); v == 0; v = state_.load(std::memory_order_relaxed))
       if (state_.compare_exchange_weak(v, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
-    for (int i = 0; i < 30; ++i) {
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      __asm__ volatile("yield");
-#endif
-    }
+    for (int i = 0; i < 30; ++i) cpu_relax();
   }
   sched_yield();
   // Mark contended (2) so the holder's unlock wakes us.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "runtime/sched/tls.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <unistd.h>
@@ -13,6 +14,16 @@ namespace goro::sched {
 // futex(2) on a 32-bit word, private to this process.
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns = -1) noexcept;
 void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
+
+// One spin-wait hint to the CPU (x86 pause, AArch64 yield): what every
+// busy-wait loop of the runtime runs between two looks at its word.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
 
 // Runtime Locks this thread holds. Asynchronous preemption never stops a
 // thread holding one (preempt.hpp): the preempting G could need the same

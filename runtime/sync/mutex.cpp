@@ -34,13 +34,7 @@ bool can_spin(int iter) noexcept {
 }
 
 void spin() noexcept {
-  for (int i = 0; i < kSpinPauses; ++i) {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ volatile("yield");
-#endif
-  }
+  for (int i = 0; i < kSpinPauses; ++i) sched::cpu_relax();
 }
 
 [[noreturn]] void inconsistent() { throw std::logic_error("sync: inconsistent mutex state"); }
