@@ -1,10 +1,10 @@
 // M: an OS thread. See sched.hpp.
 #pragma once
 
-#include "runtime/sched/tls.hpp"
 #include "arch/context.hpp"
 #include "runtime/sched/blocked.hpp"
 #include "runtime/sched/futex.hpp"
+#include "runtime/sched/tls.hpp"
 #include "runtime/sched/g.hpp"
 
 #include <atomic>

@@ -15,7 +15,6 @@
 // initial-exec thread_local `sym` (declared extern "C", defined with
 // GORO_TLS_DEFINE) computed in an asm volatile with a memory clobber: every
 // call reads the thread pointer again, and no call moves across a switch.
-// current_m() (m.hpp) does the same for the M.
 #pragma once
 #include <cstdint>
 
@@ -26,10 +25,11 @@
   __attribute__((tls_model("initial-exec"), used, externally_visible)) thread_local T sym = init
 
 // GORO_TLS_READER(name, T, sym) defines `T name()`, the value of an 8-byte
-// variable (a pointer) read the same way in one asm, and GORO_TLS_ADDER(name, sym) `void name(int)`,
-// an add to an int variable: an instruction fewer each than through the
-// address (current_m() is on every switch's path, the runtime-lock count on
-// every lock and unlock; going through the address cost a yield 2.3 ns).
+// variable (a pointer) read the same way in one asm, and
+// GORO_TLS_ADDER(name, sym) `void name(int)`, an add to an int variable: an
+// instruction fewer each than through the address (current_m(), m.hpp, is on
+// every switch's path, the runtime-lock count on every lock and unlock;
+// going through the address cost a yield 2.3 ns).
 #if defined(__x86_64__)
 #define GORO_TLS_ADDER(name, sym)                                                                       \
   inline void name(int delta) noexcept {                                                                \
