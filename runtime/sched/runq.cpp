@@ -20,13 +20,6 @@ void GlobalQueue::grow() noexcept {
   head_ = 0;
 }
 
-void GlobalQueue::push_locked(G* g) noexcept {
-  if (std::uint64_t(count_) == cap_) grow();
-  slots_[(head_ + std::uint64_t(count_)) & (cap_ - 1)] = g;
-  ++count_;
-  publish();
-}
-
 void GlobalQueue::push_all_locked(GList& gs) noexcept {
   if (gs.empty()) return;
   while (std::uint64_t(count_ + gs.size) > cap_) grow();

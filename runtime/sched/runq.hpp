@@ -67,9 +67,9 @@ class GlobalQueue {
   GlobalQueue(const GlobalQueue&) = delete;
   GlobalQueue& operator=(const GlobalQueue&) = delete;
 
-  void push_locked(G* g) noexcept;
   void push_all_locked(GList& gs) noexcept;  // empties gs
   void push_all_locked(G* const* gs, std::int64_t n) noexcept;
+  void push_locked(G* g) noexcept { push_all_locked(&g, 1); }
   // Moves the first min(n, size) Gs, in order, to out; returns how many.
   std::int64_t pop_locked(G** out, std::int64_t n) noexcept;
   G* pop_locked() noexcept {
@@ -121,8 +121,9 @@ class RunQueue {
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_release, std::memory_order_relaxed)) return g;
     }
   }
-  // Owner only: moves half the ring plus `g` into `out` (kSize / 2 + 1 Gs,
+  // Owner only: moves half the ring plus `g` into `out` (kOverflow Gs,
   // oldest first) when the ring is full.
+  static constexpr int kOverflow = kSize / 2 + 1;
   bool take_half_for_overflow(G* g, G** out) noexcept;
   // Any thread: moves half of this ring into `thief`'s ring (which must be
   // empty of room problems: the caller is its owner). Returns one stolen G to

@@ -35,10 +35,10 @@ void set_current_m(M* m) noexcept { goro_tls_m = m; }
 void runq_overflow(Sched* s, P* p, G* g) noexcept {
   for (;;) {
     // An array, as the global queue is: no G is touched on the way.
-    G* overflow[RunQueue::kSize / 2 + 1];
+    G* overflow[RunQueue::kOverflow];
     if (p->runq.take_half_for_overflow(g, overflow)) {
       s->lock.lock();
-      s->runq.push_all_locked(overflow, RunQueue::kSize / 2 + 1);
+      s->runq.push_all_locked(overflow, RunQueue::kOverflow);
       s->lock.unlock();
       return;
     }
