@@ -270,13 +270,8 @@ INSTANTIATE_TEST_SUITE_P(Drain, Drain, ::testing::Values(1, 2, 8), procs_name);
 // No runtime: nobody polls epoll, so the edge count never moves and every
 // read after a drain skips into poll(2), which is level-triggered.
 TEST(DrainNoRuntime, PlainThreadSkipsIntoPoll) {
-  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int lfd = loopback_listener(1);
   ASSERT_GE(lfd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(lfd, 1), 0);
   auto st = connect_wrapped(lfd);
   int pfd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(pfd, 0);

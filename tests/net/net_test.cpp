@@ -327,14 +327,10 @@ TEST_P(Net, DialTimeoutConnects) {
 // A listener whose accept queue is full drops SYNs: the dial hangs until
 // its timeout. listen(fd, 0) holds one pending connection.
 TEST_P(Net, DialTimeoutGivesUp) {
-  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int lfd = loopback_listener(0);
   ASSERT_GE(lfd, 0);
   sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(lfd, 0), 0);
   ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len), 0);
   std::string addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   goro::run([&] {

@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <dirent.h>
@@ -18,6 +23,21 @@ namespace goro::test {
 
 inline std::span<const std::byte> bytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// A plain (non-goro) TCP socket listening on 127.0.0.1, port chosen by the
+// kernel, with the given backlog; -1 (and a test failure) if any step fails.
+inline int loopback_listener(int backlog) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, backlog) != 0) {
+    ADD_FAILURE() << "loopback listener: " << std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 // Reads exactly n bytes (fails the test at an early end of stream).

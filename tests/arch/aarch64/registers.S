@@ -48,6 +48,13 @@
         ldp     x29, x30, [sp], #176
 .endm
 
+/* Calls goro_test_switch_fn(x0, x1); x16 is scratch. */
+.macro call_switch_fn
+        adrp    x16, goro_test_switch_fn
+        ldr     x16, [x16, :lo12:goro_test_switch_fn]
+        blr     x16
+.endm
+
 /* x0 |= (reg != x2 + k + 1) << k, for a general register */
 .macro check_x reg, k
         add     x9, x2, #(\k + 1)
@@ -98,9 +105,7 @@ goro_test_switch_keeping:
         fmov    d14, x9
         add     x9, x2, #19
         fmov    d15, x9
-        adrp    x16, goro_test_switch_fn
-        ldr     x16, [x16, :lo12:goro_test_switch_fn]
-        blr     x16
+        call_switch_fn
         ldr     x2, [sp, #160]
         mov     x0, #0
         check_x x19, 0
@@ -164,9 +169,7 @@ goro_test_switch_clobbering:
         fmov    d14, x9
         garbage x9, 0xbad, 19
         fmov    d15, x9
-        adrp    x16, goro_test_switch_fn
-        ldr     x16, [x16, :lo12:goro_test_switch_fn]
-        blr     x16
+        call_switch_fn
         restore_callee_saved
         ret
         .size   goro_test_switch_clobbering, .-goro_test_switch_clobbering
